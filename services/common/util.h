@@ -1,0 +1,34 @@
+/*
+ * Small helpers musl does not have (OpenBSD's strtonum and friends).
+ */
+#ifndef PXESTICK_COMMON_UTIL_H
+#define PXESTICK_COMMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Parse a decimal unsigned integer that is the whole of s, in [min, max].
+ * Returns 0 and stores it in *out, or -1 (empty, junk, sign, overflow or
+ * out of range).
+ */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Big- and little-endian loads from untrusted byte buffers (no alignment). */
+static inline uint16_t load_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t load_be16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t load_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint32_t load_be32(const unsigned char *p)
+{
+	return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+
+/* Write all of buf to fd, retrying on EINTR and short writes. 0 or -1. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif

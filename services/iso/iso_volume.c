@@ -1,0 +1,503 @@
+/*
+ * Opening an image: volume descriptors (ECMA-119 8), volume identity as
+ * blkid reports it, and the choice of which directory tree to index.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/limits.h"
+#include "common/util.h"
+#include "iso/iso_format.h"
+#include "iso/iso_internal.h"
+
+int
+iso_fail(struct iso_image *img, int64_t sector, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (img->failed || img->err == NULL || img->errlen == 0) {
+		img->failed = 1;
+		return -1;
+	}
+	img->failed = 1;
+	if (sector >= 0)
+		n = snprintf(img->err, img->errlen, "%s: sector %lld: ", img->name,
+		    (long long)sector);
+	else
+		n = snprintf(img->err, img->errlen, "%s: ", img->name);
+	if (n < 0 || (size_t)n >= img->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(img->err + n, img->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+iso_read_at(struct iso_image *img, void *buf, size_t len, uint64_t off)
+{
+	if (off > img->src.size || len > img->src.size - off)
+		return iso_fail(img, (int64_t)(off / ISO_SECTOR),
+		    "read of %zu bytes at offset %llu is past the end of the image "
+		    "(%llu bytes): truncated image?", len, (unsigned long long)off,
+		    (unsigned long long)img->src.size);
+	if (img->src.read(img->src.ctx, buf, len, off) != 0)
+		return iso_fail(img, (int64_t)(off / ISO_SECTOR), "read failed: %s",
+		    strerror(errno));
+	return 0;
+}
+
+int
+iso_both32(struct iso_image *img, int64_t sector, const unsigned char *p,
+    uint32_t *out, const char *what)
+{
+	uint32_t le = load_le32(p), be = load_be32(p + 4);
+
+	if (le != be)
+		return iso_fail(img, sector, "%s: little-endian %u and big-endian %u "
+		    "copies disagree", what, le, be);
+	*out = le;
+	return 0;
+}
+
+int
+iso_both16(struct iso_image *img, int64_t sector, const unsigned char *p,
+    uint16_t *out, const char *what)
+{
+	uint16_t le = load_le16(p), be = load_be16(p + 2);
+
+	if (le != be)
+		return iso_fail(img, sector, "%s: little-endian %u and big-endian %u "
+		    "copies disagree", what, le, be);
+	*out = le;
+	return 0;
+}
+
+int64_t
+iso_make_time(int year, int mon, int day, int hour, int min, int sec)
+{
+	/* Howard Hinnant's days_from_civil, valid for any proleptic year. */
+	int64_t y = year - (mon <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+
+	return days * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+int64_t
+iso_record_time(const unsigned char *p)
+{
+	int tz = (signed char)p[6];
+
+	/* Out-of-range fields come from broken writers: clamp, don't fail. */
+	int mon = p[1] >= 1 && p[1] <= 12 ? p[1] : 1;
+	int day = p[2] >= 1 && p[2] <= 31 ? p[2] : 1;
+
+	if (p[0] == 0 && p[1] == 0 && p[2] == 0)
+		return 0;
+	if (tz < -48 || tz > 52)
+		tz = 0;
+	return iso_make_time(1900 + p[0], mon, day, p[3] % 24, p[4] % 60, p[5] % 61) -
+	    (int64_t)tz * 15 * 60;
+}
+
+static int
+digits(const unsigned char *p, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+void
+iso_vd_date(const unsigned char *p, struct iso_date *d)
+{
+	int year = digits(p, 4), mon = digits(p + 4, 2), day = digits(p + 6, 2);
+	int hour = digits(p + 8, 2), min = digits(p + 10, 2), sec = digits(p + 12, 2);
+	int tz = (signed char)p[16];
+
+	memset(d, 0, sizeof(*d));
+	for (int i = 0; i < 16; i++)
+		d->raw[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+	d->raw[16] = '\0';
+	if (year <= 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 ||
+	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
+		return;
+	if (tz < -48 || tz > 52)
+		tz = 0;
+	d->valid = 1;
+	d->tz_minutes = tz * 15;
+	d->utc = iso_make_time(year, mon, day, hour, min, sec) - (int64_t)tz * 15 * 60;
+}
+
+/* blkid: a date whose 16 digits are all '0' with offset 0 is "unset". */
+static int
+vd_date_unset(const unsigned char *p)
+{
+	for (int i = 0; i < 16; i++)
+		if (p[i] != '0')
+			return 0;
+	return p[16] == 0;
+}
+
+static void
+vd_uuid(const unsigned char *p, char out[24])
+{
+	snprintf(out, 24, "%.4s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", p, p + 4, p + 6, p + 8,
+	    p + 10, p + 12, p + 14);
+	/* Keep only printable bytes: this string ends up on kernel command lines. */
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+}
+
+size_t
+iso_utf16be_to_utf8(const unsigned char *in, size_t inlen, char *out, size_t outsize)
+{
+	size_t o = 0;
+
+	if (outsize == 0)
+		return 0;
+	for (size_t i = 0; i + 1 < inlen; i += 2) {
+		uint32_t c = load_be16(in + i);
+		unsigned char enc[4];
+		size_t n;
+
+		if (c >= 0xd800 && c <= 0xdbff && i + 3 < inlen) {
+			uint32_t lo = load_be16(in + i + 2);
+
+			if (lo >= 0xdc00 && lo <= 0xdfff) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				i += 2;
+			} else {
+				c = 0xfffd;
+			}
+		} else if (c >= 0xd800 && c <= 0xdfff) {
+			c = 0xfffd;
+		}
+		if (c < 0x80) {
+			enc[0] = (unsigned char)c;
+			n = 1;
+		} else if (c < 0x800) {
+			enc[0] = (unsigned char)(0xc0 | c >> 6);
+			enc[1] = (unsigned char)(0x80 | (c & 0x3f));
+			n = 2;
+		} else if (c < 0x10000) {
+			enc[0] = (unsigned char)(0xe0 | c >> 12);
+			enc[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+			enc[2] = (unsigned char)(0x80 | (c & 0x3f));
+			n = 3;
+		} else {
+			enc[0] = (unsigned char)(0xf0 | c >> 18);
+			enc[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+			enc[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+			enc[3] = (unsigned char)(0x80 | (c & 0x3f));
+			n = 4;
+		}
+		if (o + n >= outsize)
+			break;
+		memcpy(out + o, enc, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Copy a d-character/a-character field, trimming trailing spaces. */
+static void
+vd_string(const unsigned char *p, size_t len, int joliet, char *out, size_t outsize)
+{
+	size_t n;
+
+	if (joliet) {
+		n = iso_utf16be_to_utf8(p, len, out, outsize);
+	} else {
+		n = 0;
+		for (size_t i = 0; i < len && n + 1 < outsize; i++)
+			out[n++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+		out[n] = '\0';
+	}
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
+		out[--n] = '\0';
+}
+
+static int
+is_joliet_escape(const unsigned char *esc)
+{
+	return esc[0] == '%' && esc[1] == '/' &&
+	    (esc[2] == '@' || esc[2] == 'C' || esc[2] == 'E');
+}
+
+/* Validate a volume's root directory record and remember where it is. */
+static int
+vd_root(struct iso_image *img, int64_t sector, const unsigned char *vd,
+    uint32_t *lba, uint32_t *size)
+{
+	const unsigned char *r = vd + PVD_ROOT_RECORD;
+
+	if (r[DR_LENGTH] < DR_MIN_LENGTH || r[DR_NAME_LEN] != 1)
+		return iso_fail(img, sector, "root directory record is malformed "
+		    "(length %u, name length %u)", r[DR_LENGTH], r[DR_NAME_LEN]);
+	if (!(r[DR_FLAGS] & DR_FLAG_DIRECTORY))
+		return iso_fail(img, sector, "root directory record is not a directory");
+	if (iso_both32(img, sector, r + DR_EXTENT, lba, "root extent") != 0 ||
+	    iso_both32(img, sector, r + DR_SIZE, size, "root size") != 0)
+		return -1;
+	if ((uint64_t)*lba * ISO_SECTOR + *size > img->src.size)
+		return iso_fail(img, sector, "root directory (sector %u, %u bytes) lies "
+		    "past the end of the image", *lba, *size);
+	return 0;
+}
+
+static int
+vd_primary(struct iso_image *img, int64_t sector, const unsigned char *vd)
+{
+	struct iso_volume *v = &img->vol;
+	uint16_t bs;
+	uint32_t blocks;
+
+	if (iso_both16(img, sector, vd + PVD_BLOCK_SIZE, &bs, "logical block size") != 0 ||
+	    iso_both32(img, sector, vd + PVD_SPACE_SIZE, &blocks, "volume space size") != 0)
+		return -1;
+	if (bs != ISO_SECTOR)
+		return iso_fail(img, sector, "logical block size %u is not supported "
+		    "(only 2048)", bs);
+	v->block_size = bs;
+	v->volume_blocks = blocks;
+	vd_string(vd + PVD_SYSTEM_ID, 32, 0, v->system_id, sizeof(v->system_id));
+	vd_string(vd + PVD_VOLUME_ID, 32, 0, v->volume_id, sizeof(v->volume_id));
+	vd_string(vd + PVD_VOLUME_SET_ID, 128, 0, v->volume_set_id, sizeof(v->volume_set_id));
+	vd_string(vd + PVD_PUBLISHER, 128, 0, v->publisher, sizeof(v->publisher));
+	vd_string(vd + PVD_PREPARER, 128, 0, v->preparer, sizeof(v->preparer));
+	vd_string(vd + PVD_APPLICATION, 128, 0, v->application, sizeof(v->application));
+	iso_vd_date(vd + PVD_CREATED, &v->created);
+	iso_vd_date(vd + PVD_MODIFIED, &v->modified);
+	iso_vd_date(vd + PVD_EXPIRES, &v->expires);
+	iso_vd_date(vd + PVD_EFFECTIVE, &v->effective);
+	/* Exactly util-linux's rule (libblkid iso9660.c). */
+	if (!vd_date_unset(vd + PVD_MODIFIED))
+		vd_uuid(vd + PVD_MODIFIED, v->uuid);
+	else if (!vd_date_unset(vd + PVD_CREATED))
+		vd_uuid(vd + PVD_CREATED, v->uuid);
+	memcpy(v->label, v->volume_id, sizeof(v->label));
+	return vd_root(img, sector, vd, &img->root_lba, &img->root_size);
+}
+
+struct vd_scan {
+	int have_pvd;
+	unsigned char joliet_volid[32];
+};
+
+static int
+vd_read_all(struct iso_image *img, struct vd_scan *scan)
+{
+	unsigned char vd[ISO_SECTOR];
+
+	for (uint32_t i = 0; i < ISO_MAX_VOLUME_DESCRIPTORS; i++) {
+		uint32_t sector = ISO_SYSTEM_AREA_SECTORS + i;
+
+		if (iso_read_at(img, vd, sizeof(vd), (uint64_t)sector * ISO_SECTOR) != 0)
+			return -1;
+		if (memcmp(vd + VD_ID, "CD001", 5) != 0)
+			return iso_fail(img, sector, "no ISO 9660 volume descriptor here "
+			    "(not an ISO image, or the descriptor set lacks a terminator)");
+		switch (vd[VD_TYPE]) {
+		case VD_TYPE_TERMINATOR:
+			if (!scan->have_pvd)
+				return iso_fail(img, sector, "descriptor set ends without a "
+				    "primary volume descriptor");
+			return 0;
+		case VD_TYPE_PRIMARY:
+			if (scan->have_pvd)
+				break; /* ECMA-119: the first one counts */
+			if (vd_primary(img, sector, vd) != 0)
+				return -1;
+			scan->have_pvd = 1;
+			break;
+		case VD_TYPE_SUPPLEMENTARY:
+			if (img->have_joliet || !is_joliet_escape(vd + PVD_ESCAPES))
+				break;
+			if (vd_root(img, sector, vd, &img->joliet_lba, &img->joliet_size) != 0)
+				return -1;
+			memcpy(scan->joliet_volid, vd + PVD_VOLUME_ID, 32);
+			img->have_joliet = 1;
+			break;
+		case VD_TYPE_BOOT:
+			if (memcmp(vd + BRVD_SYSTEM_ID, "EL TORITO SPECIFICATION", 23) == 0) {
+				img->vol.has_eltorito = 1;
+				img->vol.boot_catalog_lba = load_le32(vd + BRVD_CATALOG_LBA);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return iso_fail(img, -1, "no volume descriptor set terminator in the first %u "
+	    "descriptors", ISO_MAX_VOLUME_DESCRIPTORS);
+}
+
+/* blkid uses the Joliet volume id unless it equals the PVD's in ASCII. */
+static void
+vd_joliet_label(struct iso_image *img, const unsigned char *jvolid)
+{
+	unsigned char pvd_raw[32];
+	size_t n = strlen(img->vol.volume_id);
+	int same = 1;
+
+	memset(pvd_raw, ' ', sizeof(pvd_raw));
+	memcpy(pvd_raw, img->vol.volume_id, n < 32 ? n : 32);
+	for (size_t i = 0; i < 16; i++)
+		if (jvolid[2 * i] != 0 || jvolid[2 * i + 1] != pvd_raw[i])
+			same = 0;
+	if (!same)
+		vd_string(jvolid, 32, 1, img->vol.label, sizeof(img->vol.label));
+}
+
+static int
+source_fd_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	int fd = *(int *)ctx;
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO; /* the file shrank under us */
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+struct iso_image *
+iso_open_source(const struct iso_source *src, const char *name, char *err,
+    size_t errlen)
+{
+	struct iso_image *img;
+	struct vd_scan scan;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	img = calloc(1, sizeof(*img));
+	if (img == NULL || (img->name = strdup(name)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		free(img);
+		return NULL;
+	}
+	img->src = *src;
+	img->fd = -1;
+	img->err = err;
+	img->errlen = errlen;
+	memset(&scan, 0, sizeof(scan));
+	if (vd_read_all(img, &scan) != 0)
+		goto fail;
+	if (img->have_joliet) {
+		img->vol.extensions |= ISO_EXT_JOLIET;
+		vd_joliet_label(img, scan.joliet_volid);
+	}
+	/* No fallback to another tree on failure: a damaged image is
+	 * reported, not half-read. */
+	if (iso_tree_build(img) != 0)
+		goto fail;
+	if (img->vol.has_eltorito && iso_eltorito_read(img) != 0)
+		goto fail;
+	img->err = NULL;
+	img->errlen = 0;
+	return img;
+fail:
+	if (errlen > 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s: cannot read image", name);
+	img->err = NULL;
+	iso_close(img);
+	return NULL;
+}
+
+struct iso_image *
+iso_open(const char *path, char *err, size_t errlen)
+{
+	struct iso_source src;
+	struct iso_image *img;
+	struct stat st;
+	int *fdp;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	fdp = malloc(sizeof(*fdp));
+	if (fdp == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	src.read = source_fd_read;
+	src.ctx = fdp;
+	src.size = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode)) {
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		src.size = end > 0 ? (uint64_t)end : 0;
+	}
+	img = iso_open_source(&src, path, err, errlen);
+	if (img == NULL) {
+		free(fdp);
+		close(fd);
+		return NULL;
+	}
+	img->fd = fd;
+	return img;
+}
+
+void
+iso_close(struct iso_image *img)
+{
+	if (img == NULL)
+		return;
+	if (img->fd >= 0) {
+		close(img->fd);
+		free(img->src.ctx);
+	}
+	free(img->nodes);
+	free(img->names);
+	free(img->extents);
+	free(img->hash);
+	free(img->seen_dirs);
+	free(img->name);
+	free(img);
+}
+
+int iso_fd(const struct iso_image *img) { return img->fd; }
+const char *iso_name(const struct iso_image *img) { return img->name; }
+const struct iso_volume *iso_volume(const struct iso_image *img) { return &img->vol; }
+uint32_t iso_node_count(const struct iso_image *img) { return img->n_nodes; }

@@ -1,0 +1,40 @@
+#include "harness.h"
+
+#include "common/log.h"
+#include "common/util.h"
+
+TEST(parse_u64_accepts_range)
+{
+	uint64_t v = 0;
+
+	CHECK_INT(parse_u64("0", 0, 10, &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	CHECK(v == UINT64_MAX);
+	CHECK_INT(parse_u64("11", 0, 10, &v), -1);
+	CHECK_INT(parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -1);
+	CHECK_INT(parse_u64("", 0, 10, &v), -1);
+	CHECK_INT(parse_u64("-1", 0, 10, &v), -1);
+	CHECK_INT(parse_u64("1x", 0, 10, &v), -1);
+	CHECK_INT(parse_u64(" 1", 0, 10, &v), -1);
+}
+
+TEST(log_escape_hides_control_bytes)
+{
+	char out[32];
+
+	CHECK_STR(log_escape(out, sizeof(out), "a\nb\x1b[", 5), "a\\x0ab\\x1b[");
+	CHECK_STR(log_escape(out, sizeof(out), "q\"\\", 3), "q\\x22\\x5c");
+	CHECK_STR(log_escape(out, 8, "abcdefghijkl", 12), "abcd...");
+	CHECK_STR(log_escape(out, sizeof(out), "", 0), "");
+}
+
+TEST(endian_loads)
+{
+	static const unsigned char b[4] = { 0x12, 0x34, 0x56, 0x78 };
+
+	CHECK_INT(load_le16(b), 0x3412);
+	CHECK_INT(load_be16(b), 0x1234);
+	CHECK(load_le32(b) == 0x78563412u);
+	CHECK(load_be32(b) == 0x12345678u);
+}
