@@ -33,4 +33,26 @@
 #define ISO_MAX_BOOT_CATALOG_SECTORS 4
 #define ISO_MAX_BOOT_ENTRIES    16
 
+/* ---- authorized_keys and script.cfg (services/keyinject) ---- */
+
+/* Bytes of an authorized_keys file read at all (a few hundred keys). */
+#define KEYS_MAX_FILE           (1024u * 1024)
+/* Bytes of one line, newline excluded.  A 16384-bit RSA key (OpenSSH's
+ * largest) is ~2,800 base64 characters; the rest is room for options. */
+#define KEYS_MAX_LINE           16384
+/* Bytes of a decoded key blob: all a line can hold (OpenSSH's
+ * SSH_MAX_PUBKEY_BYTES is 16384). */
+#define KEYS_MAX_BLOB           (KEYS_MAX_LINE / 4 * 3)
+/* Key lines kept per file; the rest are refused (duplicates are found by
+ * fingerprint, one slot per key). */
+#define KEYS_MAX_KEYS           256
+/* RSA modulus size in bits: at least 2048 (NIST SP 800-131A; OpenSSH
+ * itself still takes 1024), at most OpenSSH's SSH_RSA_MAXIMUM_MODULUS_SIZE. */
+#define KEYS_RSA_MIN_BITS       2048
+#define KEYS_RSA_MAX_BITS       16384
+/* Bytes of one error message, quoted input included. */
+#define KEYS_MAX_ERROR          256
+/* Bytes of the --extra script embedded in script.cfg. */
+#define KEYS_MAX_EXTRA          (256u * 1024)
+
 #endif

@@ -19,7 +19,12 @@ for fz in "$BUILD"/fuzz/fuzz_*; do
 		"$fz" "$@" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
 			"$work" "$seeds" > "$BUILD/fuzz/$name.log" 2>&1
 	else
-		"$fz" "$@" -runs=3000 -max_total_time=20 "$seeds" \
+		# libFuzzer adds new inputs to its first directory: a scratch one,
+		# so the committed seeds stay as they are.
+		work=$BUILD/fuzz-smoke/${name#fuzz_}
+		rm -rf "$work"
+		mkdir -p "$work"
+		"$fz" "$@" -runs=3000 -max_total_time=20 "$work" "$seeds" \
 			> "$BUILD/fuzz/$name.log" 2>&1
 	fi
 	if [ $? -eq 0 ]; then
