@@ -36,7 +36,7 @@ $(BEARSSL):
 
 $(BUILD)/obj/musl/%.o: %.c $(HEADERS) | $(BEARSSL)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(OPTFLAGS) $(WARNINGS) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(CSTD) $(OPTFLAGS) $(GCC_WARNINGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/asan/%.o: %.c $(HEADERS) | $(BEARSSL)
 	@mkdir -p $(@D)
@@ -52,7 +52,7 @@ $(BUILD)/pxestick: $(BUILD)/obj/musl/services/main.o $(MUSL_OBJS) $(BEARSSL)
 # Unit tests: the same sources, built for musl (the real target libc) and
 # with ASan+UBSan on the host.
 $(BUILD)/unit-musl: $(UNIT_SRCS) $(MUSL_OBJS) $(BEARSSL) $(HEADERS) tests/unit/harness.h
-	$(CC) -static $(CSTD) -O1 $(WARNINGS) $(CPPFLAGS) -Itests/unit -o $@ \
+	$(CC) -static $(CSTD) -O1 $(GCC_WARNINGS) $(CPPFLAGS) -Itests/unit -o $@ \
 		$(UNIT_SRCS) $(MUSL_OBJS) $(BEARSSL)
 
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(ASAN_OBJS) $(BEARSSL) $(HEADERS) tests/unit/harness.h

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "archiso/archiso_cli.h"
 #include "iso/iso_cli.h"
 
 struct command {
@@ -16,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "iso", "read files out of an ISO 9660 image (info, ls, cat, extract)", iso_cli_main },
+	{ "archiso", "Arch ISO boot entries, boot.ipxe and airootfs verification", archiso_cli_main },
 };
 
 static void

@@ -55,4 +55,24 @@
 /* Bytes of the --extra script embedded in script.cfg. */
 #define KEYS_MAX_EXTRA          (256u * 1024)
 
+/* ---- Arch ISO knowledge (services/archiso) ---- */
+
+/* Boot entries kept per ISO (Arch ships three). */
+#define ARCHISO_MAX_ENTRIES     32
+/* initrd lines per entry (microcode images + the initramfs). */
+#define ARCHISO_MAX_INITRDS     8
+/* A path inside the ISO named by an entry. */
+#define ARCHISO_MAX_PATH        256
+#define ARCHISO_MAX_TITLE       128
+#define ARCHISO_MAX_NAME        64
+/* Kernel options as written, and the command line we build. */
+#define ARCHISO_MAX_OPTIONS     2048
+#define ARCHISO_MAX_CMDLINE     4096
+/* Bytes of one config file (entry or syslinux cfg) we read. */
+#define ARCHISO_MAX_CONFIG      (64u * 1024)
+/* Entry files looked at in loader/entries. */
+#define ARCHISO_MAX_ENTRY_FILES 64
+/* A checksum file (airootfs.sha512). */
+#define ARCHISO_MAX_CHECKSUM_FILE 4096
+
 #endif

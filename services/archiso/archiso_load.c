@@ -1,0 +1,288 @@
+/*
+ * Reading an ISO's boot entries: loader/entries/NAME.conf in sort-key/name
+ * order, else its syslinux configs; the ISO's NAME, date and signatures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "archiso/archiso.h"
+
+/* Read a small file of the ISO into buf (NUL-terminated).  0 or -1. */
+static int
+read_config(const struct iso_image *img, uint32_t id, char *buf, size_t size,
+    size_t *len)
+{
+	struct iso_stat st;
+	ssize_t n;
+
+	iso_stat(img, id, &st);
+	if (!S_ISREG(st.mode) || st.size >= size)
+		return -1;
+	n = iso_pread(img, id, buf, (size_t)st.size, 0);
+	if (n < 0 || (uint64_t)n != st.size)
+		return -1;
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return 0;
+}
+
+static void
+notef(archiso_note_fn *note, void *ctx, const char *fmt, const char *a, const char *b)
+{
+	char msg[512];
+
+	if (note == NULL)
+		return;
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	note(ctx, msg);
+}
+
+void
+archiso_name(const char *filename, char *out, size_t outsize)
+{
+	const char *base = strrchr(filename, '/');
+	size_t len, o = 0;
+
+	base = base ? base + 1 : filename;
+	len = strlen(base);
+	if (len >= 4 && strcmp(base + len - 4, ".iso") == 0)
+		len -= 4;
+	for (size_t i = 0; i < len && o + 1 < outsize; i++) {
+		char c = base[i];
+		int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		/* A leading '.' or '-' would read as a hidden file or an option. */
+		if (o == 0 && (c == '.' || c == '-'))
+			safe = 0;
+		out[o++] = safe ? c : '_';
+	}
+	if (o == 0 && outsize > 3) {
+		memcpy(out, "iso", 3);
+		o = 3;
+	}
+	out[o] = '\0';
+}
+
+static int
+by_name(const void *a, const void *b, void *img)
+{
+	struct iso_stat sa, sb;
+
+	iso_stat(img, *(const uint32_t *)a, &sa);
+	iso_stat(img, *(const uint32_t *)b, &sb);
+	return strcmp(sa.name, sb.name);
+}
+
+/* systemd-boot order: entries with a sort-key first (by key), then the
+ * rest, each group in file-name order (the order we read them in). */
+static void
+sort_entries(struct archiso *a)
+{
+	for (size_t i = 1; i < a->n_entries; i++) {
+		struct archiso_entry tmp = a->entries[i];
+		size_t j = i;
+
+		while (j > 0) {
+			const struct archiso_entry *p = &a->entries[j - 1];
+			int before;
+
+			if (tmp.sort_key[0] && !p->sort_key[0])
+				before = 1;
+			else if (tmp.sort_key[0] && p->sort_key[0])
+				before = strcmp(tmp.sort_key, p->sort_key) < 0;
+			else
+				before = 0;
+			if (!before)
+				break;
+			a->entries[j] = a->entries[j - 1];
+			j--;
+		}
+		a->entries[j] = tmp;
+	}
+}
+
+static void
+load_bls(struct archiso *a, char *text, archiso_note_fn *note, void *ctx)
+{
+	uint32_t dir, first, n, ids[ARCHISO_MAX_ENTRY_FILES], nids = 0;
+	const struct iso_image *img = a->img;
+
+	if (iso_lookup(img, "/loader/entries", 15, ISO_FOLLOW, &dir) != ISO_OK)
+		return;
+	n = iso_children(img, dir, &first);
+	for (uint32_t i = 0; i < n; i++) {
+		struct iso_stat st;
+		size_t len;
+
+		iso_stat(img, first + i, &st);
+		len = strlen(st.name);
+		if (len < 6 || strcmp(st.name + len - 5, ".conf") != 0)
+			continue;
+		if (nids == ARCHISO_MAX_ENTRY_FILES) {
+			notef(note, ctx, "%s: more than %s entry files: the rest are "
+			    "ignored", a->name, "64");
+			break;
+		}
+		ids[nids++] = first + i;
+	}
+	/* glibc and musl both have qsort_r with this argument order. */
+	qsort_r(ids, nids, sizeof(ids[0]), by_name, (void *)img);
+	for (uint32_t i = 0; i < nids && a->n_entries < ARCHISO_MAX_ENTRIES; i++) {
+		char source[128], err[256];
+		struct iso_stat st;
+		size_t len;
+		int rc;
+
+		iso_stat(img, ids[i], &st);
+		snprintf(source, sizeof(source), "loader/entries/%s", st.name);
+		if (read_config(img, ids[i], text, ARCHISO_MAX_CONFIG, &len) != 0) {
+			notef(note, ctx, "%s: %s is unreadable or too large: skipped",
+			    a->name, source);
+			continue;
+		}
+		rc = archiso_entry_parse(text, len, source, &a->entries[a->n_entries],
+		    err, sizeof(err));
+		if (rc == 1)
+			a->n_entries++;
+		else
+			notef(note, ctx, "%s: %s", a->name, err);
+	}
+}
+
+/* Entries from archiso_sys*.cfg, then archiso_pxe*.cfg, deduplicated. */
+static void
+load_syslinux(struct archiso *a, char *text, archiso_note_fn *note, void *ctx)
+{
+	static const char *dirs[] = { "/boot/syslinux", "/arch/boot/syslinux",
+	    "/isolinux" };
+	static const char *prefixes[] = { "archiso_sys", "archiso_pxe" };
+	const struct iso_image *img = a->img;
+
+	for (size_t p = 0; p < 2; p++) {
+		for (size_t d = 0; d < 3; d++) {
+			uint32_t dir, first, n;
+
+			if (iso_lookup(img, dirs[d], strlen(dirs[d]), ISO_FOLLOW, &dir) != ISO_OK)
+				continue;
+			n = iso_children(img, dir, &first);
+			for (uint32_t i = 0; i < n; i++) {
+				struct iso_stat st;
+				char source[128];
+				size_t len;
+
+				iso_stat(img, first + i, &st);
+				len = strlen(st.name);
+				if (strncmp(st.name, prefixes[p], strlen(prefixes[p])) != 0 ||
+				    len < 5 || strcmp(st.name + len - 4, ".cfg") != 0)
+					continue;
+				if (read_config(img, first + i, text, ARCHISO_MAX_CONFIG, &len) != 0)
+					continue;
+				snprintf(source, sizeof(source), "%s/%s", dirs[d] + 1, st.name);
+				archiso_syslinux_parse(text, len, source, a->entries,
+				    &a->n_entries, ARCHISO_MAX_ENTRIES, note, ctx);
+			}
+		}
+	}
+	/* The PXE configs repeat the same kernels for NBD/NFS/HTTP. */
+	for (size_t i = 0; i < a->n_entries; i++) {
+		for (size_t j = i + 1; j < a->n_entries;) {
+			struct archiso_entry *x = &a->entries[i], *y = &a->entries[j];
+			int same = strcmp(x->kernel, y->kernel) == 0 &&
+			    x->n_initrd == y->n_initrd;
+
+			for (size_t k = 0; same && k < x->n_initrd; k++)
+				same = strcmp(x->initrd[k], y->initrd[k]) == 0;
+			if (!same) {
+				j++;
+				continue;
+			}
+			memmove(y, y + 1, (a->n_entries - j - 1) * sizeof(*y));
+			a->n_entries--;
+		}
+	}
+}
+
+/* archisobasedir= of the first entry that names it, else "arch". */
+static void
+find_basedir(struct archiso *a)
+{
+	snprintf(a->basedir, sizeof(a->basedir), "arch");
+	for (size_t i = 0; i < a->n_entries; i++) {
+		const char *o = a->entries[i].options, *p = o;
+
+		while ((p = strstr(p, "archisobasedir=")) != NULL) {
+			size_t n = 0;
+
+			if (p != o && p[-1] != ' ') {
+				p++;
+				continue;
+			}
+			p += strlen("archisobasedir=");
+			while (p[n] && p[n] != ' ' && n + 1 < sizeof(a->basedir)) {
+				char c = p[n];
+
+				if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+					return; /* keep the default over a strange one */
+				n++;
+			}
+			if (n > 0 && !(n == 2 && p[0] == '.' && p[1] == '.')) {
+				memcpy(a->basedir, p, n);
+				a->basedir[n] = '\0';
+			}
+			return;
+		}
+	}
+}
+
+static void
+find_date(struct archiso *a)
+{
+	const struct iso_volume *v = iso_volume(a->img);
+	const struct iso_date *d = v->modified.valid ? &v->modified : &v->created;
+
+	a->date[0] = '\0';
+	if (d->valid)
+		snprintf(a->date, sizeof(a->date), "%.4s-%.2s-%.2s", d->raw, d->raw + 4,
+		    d->raw + 6);
+}
+
+int
+archiso_load(struct archiso *a, const struct iso_image *img, const char *filename,
+    archiso_note_fn *note, void *ctx, char *err, size_t errlen)
+{
+	char path[128];
+	uint32_t id;
+	char *text;
+
+	memset(a, 0, sizeof(*a));
+	a->img = img;
+	archiso_name(filename, a->name, sizeof(a->name));
+	find_date(a);
+	text = malloc(ARCHISO_MAX_CONFIG);
+	if (text == NULL) {
+		snprintf(err, errlen, "%s: out of memory", filename);
+		return -1;
+	}
+	load_bls(a, text, note, ctx);
+	if (a->n_entries == 0)
+		load_syslinux(a, text, note, ctx);
+	free(text);
+	sort_entries(a);
+	find_basedir(a);
+	snprintf(path, sizeof(path), "/%s/x86_64/airootfs.sfs.cms.sig", a->basedir);
+	a->has_cms_sig = iso_lookup(img, path, strlen(path), ISO_FOLLOW, &id) == ISO_OK;
+	if (!a->has_cms_sig) {
+		snprintf(path, sizeof(path), "/%s/x86_64/airootfs.erofs.cms.sig", a->basedir);
+		a->has_cms_sig = iso_lookup(img, path, strlen(path), ISO_FOLLOW, &id) == ISO_OK;
+	}
+	if (a->n_entries == 0) {
+		snprintf(err, errlen, "%s: no Linux boot entry in loader/entries or the "
+		    "syslinux configs: not an Arch ISO?", filename);
+		return -1;
+	}
+	return 0;
+}
