@@ -133,9 +133,11 @@ archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
 		}
 		for (k = 0; k < len && option_char_ok((unsigned char)p[k]); k++)
 			;
-		if (k < len)
+		if (key_dropped(p, len))
+			; /* replaced below, or meaningless over HTTP */
+		else if (k < len)
 			note_dropped(note, ctx, e, p, len);
-		else if (!key_dropped(p, len) && putword(out, outsize, &o, p, len) != 0)
+		else if (putword(out, outsize, &o, p, len) != 0)
 			return -1;
 		p += len;
 	}

@@ -152,6 +152,45 @@ load_bls(struct archiso *a, char *text, archiso_note_fn *note, void *ctx)
 	}
 }
 
+/* Do two entries netboot the same way (kernel, initrds, HTTP options)? */
+static int
+same_boot(const struct archiso *a, const struct archiso_entry *x,
+    const struct archiso_entry *y, char *cx, char *cy)
+{
+	if (strcmp(x->kernel, y->kernel) != 0 || x->n_initrd != y->n_initrd)
+		return 0;
+	for (size_t k = 0; k < x->n_initrd; k++)
+		if (strcmp(x->initrd[k], y->initrd[k]) != 0)
+			return 0;
+	if (archiso_cmdline(a, x, "http://s", cx, ARCHISO_MAX_CMDLINE, NULL, NULL) != 0 ||
+	    archiso_cmdline(a, y, "http://s", cy, ARCHISO_MAX_CMDLINE, NULL, NULL) != 0)
+		return 0;
+	return strcmp(cx, cy) == 0;
+}
+
+/* The PXE configs repeat the BIOS entries for NBD, NFS and HTTP: once is
+ * enough, the first title wins. */
+static void
+dedupe(struct archiso *a)
+{
+	char *cx = malloc(ARCHISO_MAX_CMDLINE), *cy = malloc(ARCHISO_MAX_CMDLINE);
+
+	for (size_t i = 0; cx && cy && i < a->n_entries; i++) {
+		for (size_t j = i + 1; j < a->n_entries;) {
+			struct archiso_entry *y = &a->entries[j];
+
+			if (!same_boot(a, &a->entries[i], y, cx, cy)) {
+				j++;
+				continue;
+			}
+			memmove(y, y + 1, (a->n_entries - j - 1) * sizeof(*y));
+			a->n_entries--;
+		}
+	}
+	free(cx);
+	free(cy);
+}
+
 /* Entries from archiso_sys*.cfg, then archiso_pxe*.cfg, deduplicated. */
 static void
 load_syslinux(struct archiso *a, char *text, archiso_note_fn *note, void *ctx)
@@ -186,23 +225,7 @@ load_syslinux(struct archiso *a, char *text, archiso_note_fn *note, void *ctx)
 			}
 		}
 	}
-	/* The PXE configs repeat the same kernels for NBD/NFS/HTTP. */
-	for (size_t i = 0; i < a->n_entries; i++) {
-		for (size_t j = i + 1; j < a->n_entries;) {
-			struct archiso_entry *x = &a->entries[i], *y = &a->entries[j];
-			int same = strcmp(x->kernel, y->kernel) == 0 &&
-			    x->n_initrd == y->n_initrd;
-
-			for (size_t k = 0; same && k < x->n_initrd; k++)
-				same = strcmp(x->initrd[k], y->initrd[k]) == 0;
-			if (!same) {
-				j++;
-				continue;
-			}
-			memmove(y, y + 1, (a->n_entries - j - 1) * sizeof(*y));
-			a->n_entries--;
-		}
-	}
+	dedupe(a);
 }
 
 /* archisobasedir= of the first entry that names it, else "arch". */
