@@ -155,15 +155,22 @@ vd_date_unset(const unsigned char *p)
 	return p[16] == 0;
 }
 
+/*
+ * The UUID blkid derives from a date.  A date that is set but not 16
+ * digits (NUL bytes, say) gives no UUID at all, as with blkid, whose
+ * string stops at the first NUL: then nothing reaches a kernel command
+ * line either.
+ */
 static void
 vd_uuid(const unsigned char *p, char out[24])
 {
+	for (int i = 0; i < 16; i++)
+		if (p[i] < '0' || p[i] > '9') {
+			out[0] = '\0';
+			return;
+		}
 	snprintf(out, 24, "%.4s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", p, p + 4, p + 6, p + 8,
 	    p + 10, p + 12, p + 14);
-	/* Keep only printable bytes: this string ends up on kernel command lines. */
-	for (char *c = out; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
 }
 
 size_t
@@ -228,8 +235,10 @@ vd_string(const unsigned char *p, size_t len, int joliet, char *out, size_t outs
 		n = iso_utf16be_to_utf8(p, len, out, outsize);
 	} else {
 		n = 0;
+		/* Bytes >= 0x80 pass as they are (blkid reports them raw, and
+		 * writers put UTF-8 there); control bytes never do. */
 		for (size_t i = 0; i < len && n + 1 < outsize; i++)
-			out[n++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '?';
+			out[n++] = (p[i] >= 0x20 && p[i] != 0x7f) ? (char)p[i] : '?';
 		out[n] = '\0';
 	}
 	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
