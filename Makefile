@@ -3,6 +3,8 @@ include config.mk
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
+# Keep the objects of every build flavour between runs.
+.SECONDARY:
 .PHONY: all deps test unit fuzz fuzz-smoke bench clean help run image fixtures
 
 LIB_SRCS  := $(sort $(filter-out services/main.c,$(wildcard services/*/*.c)))
@@ -75,7 +77,7 @@ fixtures: $(BUILD)/pxestick
 	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
 
 TEST_BINS = $(BUILD)/pxestick $(BUILD)/pxestick-asan $(BUILD)/unit-musl \
-            $(BUILD)/unit-asan $(FUZZERS)
+            $(BUILD)/unit-asan $(FUZZERS) $(BUILD)/tls-test-server
 
 test: deps
 	@$(MAKE) --no-print-directory $(TEST_BINS)
@@ -97,3 +99,11 @@ run:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- TLS (services/tls) ----------------------------------------------------
+# The HTTPS test server that tests/host/test_tls.sh drives: static musl,
+# like the appliance's binary.
+$(BUILD)/tls-test-server: tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL) $(HEADERS)
+	$(CC) -static $(CSTD) $(OPTFLAGS) $(GCC_WARNINGS) $(CPPFLAGS) -o $@ \
+		tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL)
+# ---- end of TLS --------------------------------------------------------------

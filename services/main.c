@@ -9,6 +9,7 @@
 #include "archiso/archiso_cli.h"
 #include "iso/iso_cli.h"
 #include "keyinject/keys_cli.h"
+#include "serve/serve.h"
 
 struct command {
 	const char *name;
@@ -17,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "serve", "run the netboot server (HTTP, HTTPS, TFTP, DHCP)", serve_main },
 	{ "iso", "read files out of an ISO 9660 image (info, ls, cat, extract)", iso_cli_main },
 	{ "keys", "check authorized_keys, write script.cfg (check, script)", keys_cli_main },
 	{ "archiso", "Arch ISO boot entries, boot.ipxe and airootfs verification", archiso_cli_main },

@@ -75,4 +75,148 @@
 /* A checksum file (airootfs.sha512). */
 #define ARCHISO_MAX_CHECKSUM_FILE 4096
 
+/* ---- config file (services/common/config.c) ---- */
+
+#define CONFIG_MAX_BYTES        (64u * 1024)
+#define CONFIG_MAX_KEY          64
+#define CONFIG_MAX_VALUE        1024
+
+/* ---- HTTP server (services/http) ---- */
+
+/* Bytes of a request head: request line, header lines and the empty line
+ * that ends them; more is 431.  A head from curl, wget or iPXE is 100-300
+ * bytes, a browser's under 2 KiB; nginx's default per line is 8 KiB.  It
+ * is also the receive buffer of a connection (200 connections: 1.6 MiB). */
+#define HTTP_MAX_HEAD_BYTES     8192
+/* Header lines per request (a browser sends about 15); more is 431. */
+#define HTTP_MAX_HEADERS        64
+/* Bytes of the request-target as sent (percent-encoded); more is 414. */
+#define HTTP_MAX_TARGET         4096
+/* Empty lines skipped before a request line (RFC 9112 2.2 asks for one). */
+#define HTTP_MAX_EMPTY_LINES    4
+/* Ranges in one Range field; more and the field is ignored (200). */
+#define HTTP_MAX_RANGES         16
+/* RFC 9110 14.2 abuse limits: a Range field is ignored when more of its
+ * ranges than this overlap another one ... */
+#define HTTP_MAX_OVERLAPPING_RANGES 2
+/* ... or when it has more ranges than this and they are not ascending. */
+#define HTTP_MAX_UNSORTED_RANGES 4
+
+/* ---- TLS: certificates, keys and connections (services/tls) ---- */
+
+/* Bytes of one PEM file read (a certificate chain or a private key). */
+#define TLS_MAX_PEM_FILE        (64u * 1024)
+/* Certificates kept from a chain file, and their DER bytes in total. */
+#define TLS_MAX_CHAIN_CERTS     8
+#define TLS_MAX_CHAIN_BYTES     (32u * 1024)
+/* subjectAltNames in a generated certificate, and the bytes of one DNS
+ * name (RFC 1035: 253 characters written without the final dot). */
+#define TLS_MAX_SANS            32
+#define TLS_MAX_DNS_NAME        253
+/* DER bytes of a certificate we generate: TLS_MAX_SANS names of
+ * TLS_MAX_DNS_NAME bytes (8.2 KiB) and ~700 bytes of the rest fit. */
+#define TLS_MAX_GEN_CERT        (12u * 1024)
+/* A generated certificate is valid from a day before its creation for
+ * this many years, and replaced when less than TLS_CERT_RENEW_DAYS
+ * remain. */
+#define TLS_CERT_VALID_YEARS    10
+#define TLS_CERT_RENEW_DAYS     30
+/* RSA modulus of a user-provided key, in bits (BearSSL's own maximum is
+ * 4096, BR_MAX_RSA_SIZE). */
+#define TLS_RSA_MIN_BITS        2048
+#define TLS_RSA_MAX_BITS        4096
+/* Per-connection engine buffers, full duplex: the input buffer takes any
+ * record a peer may send (BR_SSL_BUFSIZE_INPUT, 16 KiB of data + 325);
+ * the output buffer holds one outgoing record of up to 16 KiB of data
+ * (BR_SSL_BUFSIZE_OUTPUT).  A smaller output buffer (at least 512 + 85)
+ * still works, with smaller records: less memory, less throughput.  On
+ * loopback with curl, AES-128-GCM: 16 KiB records ~1,000 MB/s, 8 KiB
+ * ~840, 4 KiB ~640 (ChaCha20: 410, 310, 190). */
+#define TLS_CONN_INPUT_BUF      (16384 + 325)
+#define TLS_CONN_OUTPUT_BUF     (16384 + 85)
+/* Bytes of one error message (a file name included). */
+#define TLS_MAX_ERROR           512
+
+/* ---- DHCP and proxyDHCP server (services/dhcp) ---- */
+
+/* Bytes of one DHCP message received or sent.  Larger datagrams (they
+ * would be IP fragments on Ethernet) are dropped; clients send 300-600. */
+#define DHCP_MAX_PACKET         1500
+/* Option instances walked in one message (pad bytes excluded); a 1500-
+ * byte message holds at most ~750.  More and the message is dropped. */
+#define DHCP_MAX_OPTION_INSTANCES 512
+/* Addresses in the pool (a /16 holds 65,534). */
+#define DHCP_MAX_POOL           65536
+/* An offered address is held for the client this long (seconds). */
+#define DHCP_OFFER_HOLD_S       30
+/* A DECLINEd or ARP-answered address is not offered again for this long. */
+#define DHCP_QUARANTINE_S       600
+/* ARP probe before offering a new address: wait this long for an answer
+ * (ms), probe at most this many addresses at once (more DISCOVERs are
+ * dropped; the clients retry), and try at most this many candidates for
+ * one DISCOVER. */
+#define DHCP_ARP_PROBE_MS       250
+#define DHCP_MAX_PROBES         4096
+#define DHCP_MAX_PROBE_TRIES    4
+/* An address probed free is not probed again for this long (seconds). */
+#define DHCP_PROBE_VALID_S      60
+/* Group commit: ACKs wait for the journal's fdatasync at most this long
+ * (ms), and at most this many wait (then the sync happens at once). */
+#define DHCP_SYNC_DELAY_MS      4
+#define DHCP_MAX_PENDING_ACKS   512
+/* A lease journal line, and the journal read at start-up. */
+#define DHCP_MAX_JOURNAL_LINE   128
+#define DHCP_MAX_JOURNAL_BYTES  (256u * 1024 * 1024)
+/* The journal is rewritten (compacted) when it holds this many more
+ * records than live leases. */
+#define DHCP_COMPACT_SLACK      20000
+/* auto mode: listen for another DHCP server this long at start (ms), and
+ * probe again this often (seconds) while serving addresses. */
+#define DHCP_AUTO_PROBE_MS      3000
+#define DHCP_REPROBE_S          60
+/* Datagrams read per socket per loop turn (then other work runs). */
+#define DHCP_RECV_PER_TURN      64
+/* Log lines about bad packets: at most this many per minute; about
+ * clients (leases, boot decisions): at most this many per second. */
+#define DHCP_MAX_DROP_LOGS      20
+#define DHCP_MAX_EVENT_LOGS     50
+
+/* ---- TFTP server (services/tftp) ---- */
+
+/* Bytes of a request (RRQ/WRQ) we read; a larger datagram is refused.
+ * RFC 2347 asks clients to keep a request with options within 512 bytes;
+ * iPXE's and PXE ROMs' are under 100. */
+#define TFTP_MAX_REQUEST        1024
+/* Option pairs looked at in one request; the rest are ignored. */
+#define TFTP_MAX_OPTIONS        16
+/* Block sizes (RFC 2348): a request below the minimum is ignored (512 is
+ * used), above the maximum it is clamped -- and then clamped again to the
+ * route's MTU minus the IP, UDP and TFTP headers, so no block fragments. */
+#define TFTP_MIN_BLKSIZE        8
+#define TFTP_MAX_BLKSIZE        65464
+/* Blocks in flight per ACK (RFC 7440 windowsize); a larger request is
+ * answered with this.  The window is also the transfer's buffer: its
+ * bytes (windowsize x blksize) are capped too, so 128 transfers with
+ * 64 KiB blocks stay within 128 x 1 MiB. */
+#define TFTP_MAX_WINDOWSIZE     64
+#define TFTP_MAX_WINDOW_BYTES   (1024u * 1024)
+/* Bytes read from the file at once per transfer (one read serves many
+ * small blocks; with 64 KiB blocks, one block is read at a time). */
+#define TFTP_READ_AHEAD         (64u * 1024)
+/* Retransmission timeout: the first guess, then SRTT + 4 RTTVAR measured
+ * on the transfer (RFC 6298, Karn's rule) within [MIN, MAX]; doubled on
+ * each timeout up to MAX.  A client's "timeout" option (RFC 2349, 1-255 s)
+ * replaces all of this with its fixed value. */
+#define TFTP_RTO_INITIAL_MS     500
+#define TFTP_RTO_MIN_MS         30
+#define TFTP_RTO_MAX_MS         4000
+/* Timeouts in a row without progress before a transfer is given up. */
+#define TFTP_MAX_RETRIES        7
+/* Requests read from the listening socket per loop turn. */
+#define TFTP_REQUESTS_PER_TURN  64
+/* ACK/ERROR datagrams read from one transfer's socket per loop turn. */
+#define TFTP_ACKS_PER_TURN      64
+/* Bytes of an error message we send or log from a peer. */
+#define TFTP_MAX_ERROR_MSG      128
+
 #endif

@@ -1,0 +1,80 @@
+/*
+ * Everything `pxestick serve` can be told, from the config file and from
+ * flags (each flag --KEY is also the config key KEY; flags win).
+ */
+#ifndef PXESTICK_SERVE_SETTINGS_H
+#define PXESTICK_SERVE_SETTINGS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SETTINGS_MAX_ISOS       32
+#define SETTINGS_MAX_RESERVE    256
+#define SETTINGS_PATH           1024
+
+enum dhcp_mode { DHCP_MODE_AUTO, DHCP_MODE_AUTHORITATIVE, DHCP_MODE_PROXY, DHCP_MODE_OFF };
+
+/* A static DHCP reservation: MAC -> address (and optional boot entry). */
+struct settings_reservation {
+	uint8_t mac[6];
+	struct in_addr addr;
+	char entry[64];
+};
+
+struct settings {
+	char config[SETTINGS_PATH];     /* the file these came from, or "" */
+	char iso[SETTINGS_MAX_ISOS][SETTINGS_PATH];
+	size_t n_iso;
+	char files[SETTINGS_PATH];
+	char keys[SETTINGS_PATH];
+	char state[SETTINGS_PATH];
+	char user[64];                  /* drop to this user when root */
+	char listen[64];                /* address to bind TCP/UDP services, "" = any */
+	char interface[16];
+	struct in_addr address;         /* our address (authoritative DHCP) */
+	unsigned prefix;                /* its prefix length */
+	int have_address;
+	uint16_t http_port, https_port, tftp_port;
+	char tls_cert[SETTINGS_PATH], tls_key[SETTINGS_PATH];
+	unsigned menu_timeout;          /* seconds, 0 = wait */
+	char menu_default[128];         /* "ISONAME" or "ISONAME:N", "" = first */
+	enum dhcp_mode dhcp;
+	struct in_addr pool_start, pool_end;
+	uint32_t lease_time;            /* seconds */
+	struct in_addr router, dns;     /* 0 = not sent */
+	char efi_boot[32];              /* ipxe.efi or snponly.efi */
+	struct settings_reservation reserve[SETTINGS_MAX_RESERVE];
+	size_t n_reserve;
+	unsigned http_max_connections;
+	unsigned tftp_max_transfers;
+};
+
+/* The defaults (the common case needs no configuration). */
+void settings_defaults(struct settings *s);
+
+/*
+ * Set one key from text.  A list key (iso, reserve) appends.  Returns 0,
+ * or -1 with the reason in err (an unknown key is an error).
+ */
+int settings_set(struct settings *s, const char *key, const char *value, char *err,
+    size_t errlen);
+
+/*
+ * Defaults, then the config file (if any), then the flags in argv (pairs
+ * "--key value"; "--check-config" is skipped).  A list key given as a
+ * flag replaces the file's list.  Returns 0, or -1 with "FILE:LINE: ..."
+ * or "--flag: ..." in err.
+ */
+int settings_load(struct settings *s, const char *config, int argc, char **argv,
+    char *err, size_t errlen);
+
+/* Print every key with its current value, as a config file would. */
+void settings_print(const struct settings *s, int fd);
+
+const char *settings_dhcp_mode_name(enum dhcp_mode m);
+
+/* One line per key: "  --KEY VALUE   help". */
+void settings_help(int fd);
+
+#endif

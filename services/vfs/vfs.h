@@ -1,0 +1,143 @@
+/*
+ * One read-only file tree shared by HTTP and TFTP:
+ *   /               the files directory (ipxe.efi, snponly.efi, ...)
+ *   /iso/NAME/...   the contents of each verified ISO, through the ISO reader
+ *   /boot.ipxe      the boot menu (generated per request: it names the
+ *                   server address the client reached us on)
+ *   /script.cfg     the SSH key installer (from the keys file)
+ *
+ * A struct vfs is immutable once built and reference-counted: a reload
+ * builds a new one while transfers in flight keep the old one alive.
+ * Not thread-safe (one event loop).
+ */
+#ifndef PXESTICK_VFS_H
+#define PXESTICK_VFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "archiso/archiso.h"
+#include "common/buf.h"
+#include "iso/iso.h"
+#include "serve/settings.h"
+
+#define VFS_MAX_PATH 1024
+
+/* One ISO as the tree sees it. */
+struct vfs_iso {
+	char name[ARCHISO_MAX_NAME];
+	char path[SETTINGS_PATH];
+	struct iso_image *img;
+	struct archiso *arch;
+	int64_t file_mtime;      /* of the .iso file: part of ETags */
+};
+
+/* An ISO that was refused, and why (shown on the console and /status). */
+struct vfs_refused {
+	char path[SETTINGS_PATH];
+	char reason[256];
+};
+
+struct vfs {
+	unsigned refs;
+	int files_fd;                /* the files directory, or -1 */
+	char files_dir[SETTINGS_PATH];
+	struct vfs_iso *isos;
+	size_t n_isos;
+	struct vfs_refused *refused;
+	size_t n_refused;
+	char *script;                /* script.cfg, or NULL (see script_reason) */
+	size_t script_len;
+	size_t n_keys;
+	char script_reason[256];
+	int64_t built;               /* when (ETags of generated documents) */
+	unsigned menu_timeout;
+	size_t default_iso, default_entry;
+};
+
+/* Receives progress and problems while building (one line each). */
+typedef void vfs_log_fn(void *ctx, const char *msg);
+
+/*
+ * Build a tree from settings: open and verify every ISO (a corrupt or
+ * non-Arch one is refused, with the reason logged and kept), open the
+ * files directory, read the keys and generate script.cfg.  Returns a tree
+ * with one reference, or NULL (out of memory: message in err).
+ */
+struct vfs *vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err,
+    size_t errlen);
+void vfs_ref(struct vfs *v);
+void vfs_unref(struct vfs *v);
+
+/*
+ * The security boundary for client paths.  Decodes %XX once (when
+ * decode is set: HTTP; TFTP names are not encoded), cuts a query string
+ * (HTTP), then refuses NUL, backslash, control bytes and ".." segments;
+ * "." segments and repeated slashes are removed.  out always starts with
+ * '/'; a trailing '/' is kept (it asks for a directory).
+ * Returns 0, or -1 with reason pointing at a static message.
+ */
+int vfs_path_clean(const char *raw, size_t len, int decode, char *out, size_t outsize,
+    const char **reason);
+
+enum vfs_kind { VFS_DISK, VFS_ISO, VFS_MEM, VFS_DIR };
+
+/* Where a directory's entries come from. */
+enum vfs_dir { VFS_DIR_ROOT, VFS_DIR_ISOS, VFS_DIR_IN_ISO, VFS_DIR_DISK };
+
+struct vfs_file {
+	enum vfs_kind kind;
+	uint64_t size;
+	int64_t mtime;
+	char etag[64];
+	const char *type;            /* Content-Type */
+	int fd;                      /* DISK: ours (closed by vfs_close); ISO: the image's */
+	const struct iso_extent *ext; /* ISO: the data extents */
+	size_t n_ext;
+	char *mem;                   /* MEM: the document (ours) */
+	enum vfs_dir dir;            /* DIR: which kind */
+	const struct vfs_iso *iso;   /* ISO, DIR_IN_ISO */
+	uint32_t iso_id;
+	char rel[VFS_MAX_PATH];      /* DIR_DISK: path below the files directory */
+	struct vfs *vfs;             /* a reference, held while open */
+};
+
+/* What a request knows that a generated document may need. */
+struct vfs_request {
+	const char *server_url;      /* "http://ADDR[:PORT]" the client reached */
+};
+
+#define VFS_OK      0
+#define VFS_ENOENT  (-1)
+#define VFS_EACCES  (-2)  /* exists but is not served (special file, ...) */
+#define VFS_NOKEYS  (-3)  /* /script.cfg without valid keys */
+#define VFS_EIO     (-4)
+
+/*
+ * Open a cleaned path.  On VFS_OK, f must be closed with vfs_close().
+ * A directory opens as VFS_DIR (list it with vfs_list).
+ */
+int vfs_open(struct vfs *v, const char *path, const struct vfs_request *rq,
+    struct vfs_file *f);
+void vfs_close(struct vfs_file *f);
+
+/* Read up to len bytes at off (all kinds but DIR).  Bytes, 0 at end, -1. */
+ssize_t vfs_pread(const struct vfs_file *f, void *buf, size_t len, uint64_t off);
+
+/*
+ * For sendfile(2): the descriptor and its offset holding the file's byte
+ * off, and how many bytes follow contiguously there.  DISK and ISO only.
+ */
+int vfs_segment(const struct vfs_file *f, uint64_t off, int *fd, uint64_t *fd_off,
+    uint64_t *len);
+
+/* Directory entries: cb per entry (is_dir set for directories). */
+typedef void vfs_list_fn(void *ctx, const char *name, int is_dir, uint64_t size,
+    int64_t mtime);
+void vfs_list(const struct vfs_file *dir, vfs_list_fn *cb, void *ctx);
+
+/* Content-Type for a file name. */
+const char *vfs_content_type(const char *name);
+
+#endif

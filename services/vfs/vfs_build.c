@@ -1,0 +1,296 @@
+/*
+ * Building a tree: scan and verify the ISOs, open the files directory,
+ * turn the keys file into script.cfg.  Runs at start and on SIGHUP; it
+ * blocks (verifying reads every airootfs once), which is why a reload
+ * builds a new tree before the old one is dropped.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/limits.h"
+#include "keyinject/keys.h"
+#include "vfs/vfs.h"
+
+struct builder {
+	struct vfs *v;
+	vfs_log_fn *log;
+	void *ctx;
+	size_t cap_isos, cap_refused;
+};
+
+static void
+logf_(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+logf_(struct builder *b, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (b->log != NULL)
+		b->log(b->ctx, msg);
+}
+
+static void
+note_to_log(void *ctx, const char *msg)
+{
+	logf_(ctx, "%s", msg);
+}
+
+static void
+refuse(struct builder *b, const char *path, const char *reason)
+{
+	struct vfs *v = b->v;
+
+	logf_(b, "ISO refused: %s: %s", path, reason);
+	if (v->n_refused == b->cap_refused) {
+		size_t n = b->cap_refused ? b->cap_refused * 2 : 4;
+		struct vfs_refused *r = realloc(v->refused, n * sizeof(*r));
+
+		if (r == NULL)
+			return;
+		v->refused = r;
+		b->cap_refused = n;
+	}
+	snprintf(v->refused[v->n_refused].path, sizeof(v->refused[0].path), "%s", path);
+	snprintf(v->refused[v->n_refused].reason, sizeof(v->refused[0].reason), "%s", reason);
+	v->n_refused++;
+}
+
+/* Make NAME unique among the ISOs already accepted: "-2", "-3", ... */
+static void
+unique_name(struct vfs *v, char *name, size_t size)
+{
+	char base[ARCHISO_MAX_NAME];
+
+	snprintf(base, sizeof(base), "%s", name);
+	for (unsigned n = 2;; n++) {
+		int taken = 0;
+
+		for (size_t i = 0; i < v->n_isos; i++)
+			if (strcmp(v->isos[i].name, name) == 0)
+				taken = 1;
+		if (!taken)
+			return;
+		snprintf(name, size, "%.*s-%u", (int)(size - 12), base, n);
+	}
+}
+
+static void
+add_iso(struct builder *b, const char *path)
+{
+	struct vfs *v = b->v;
+	struct vfs_iso *vi;
+	char err[512];
+	struct stat st;
+
+	if (v->n_isos == b->cap_isos) {
+		size_t n = b->cap_isos ? b->cap_isos * 2 : 4;
+		struct vfs_iso *p = realloc(v->isos, n * sizeof(*p));
+
+		if (p == NULL) {
+			refuse(b, path, "out of memory");
+			return;
+		}
+		v->isos = p;
+		b->cap_isos = n;
+	}
+	vi = &v->isos[v->n_isos];
+	memset(vi, 0, sizeof(*vi));
+	snprintf(vi->path, sizeof(vi->path), "%s", path);
+	vi->img = iso_open(path, err, sizeof(err));
+	if (vi->img == NULL) {
+		refuse(b, path, err);
+		return;
+	}
+	vi->arch = malloc(sizeof(*vi->arch));
+	if (vi->arch == NULL ||
+	    archiso_load(vi->arch, vi->img, path, note_to_log, b, err, sizeof(err)) != 0 ||
+	    archiso_verify(vi->arch, err, sizeof(err)) != 0) {
+		refuse(b, path, vi->arch == NULL ? "out of memory" : err);
+		free(vi->arch);
+		iso_close(vi->img);
+		return;
+	}
+	unique_name(v, vi->arch->name, sizeof(vi->arch->name));
+	snprintf(vi->name, sizeof(vi->name), "%s", vi->arch->name);
+	if (fstat(iso_fd(vi->img), &st) == 0)
+		vi->file_mtime = st.st_mtime;
+	v->n_isos++;
+	logf_(b, "ISO %s: verified, served as /iso/%s/ (%zu boot entries)", path, vi->name,
+	    vi->arch->n_entries);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory contributes its *.iso files, in name order. */
+static void
+scan_dir(struct builder *b, const char *dir)
+{
+	char *names[SETTINGS_MAX_ISOS * 4];
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL) {
+		logf_(b, "ISO directory %s: %s", dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0])) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 4 && strcasecmp(de->d_name + len - 4, ".iso") == 0 &&
+		    de->d_name[0] != '.' && (names[n] = strdup(de->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), by_name);
+	if (n == 0)
+		logf_(b, "ISO directory %s has no .iso file", dir);
+	for (size_t i = 0; i < n; i++) {
+		char path[SETTINGS_PATH];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		add_iso(b, path);
+		free(names[i]);
+	}
+}
+
+static void
+read_keys(struct builder *b, const char *path)
+{
+	struct vfs *v = b->v;
+	struct keys_scan scan;
+	const char *err = NULL;
+	char *text = NULL;
+	size_t len = 0, need;
+	ssize_t r;
+	int fd;
+
+	if (path[0] == '\0') {
+		snprintf(v->script_reason, sizeof(v->script_reason), "no keys file configured "
+		    "(--keys FILE, or keys = FILE in the config)");
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(v->script_reason, sizeof(v->script_reason), "keys file %s: %s", path,
+		    strerror(errno));
+		return;
+	}
+	text = malloc(KEYS_MAX_FILE + 1);
+	while (text != NULL && (r = read(fd, text + len, KEYS_MAX_FILE + 1 - len)) > 0 &&
+	    (len += (size_t)r) <= KEYS_MAX_FILE)
+		;
+	close(fd);
+	if (text == NULL || len > KEYS_MAX_FILE) {
+		snprintf(v->script_reason, sizeof(v->script_reason), "keys file %s: %s", path,
+		    text == NULL ? "out of memory" : "too large");
+		free(text);
+		return;
+	}
+	need = keys_script(NULL, 0, text, len, NULL, 0, &scan, NULL, NULL, &err);
+	if (need > 0 && scan.nkeys > 0 && (v->script = malloc(need + 1)) != NULL) {
+		keys_script(v->script, need + 1, text, len, NULL, 0, &scan, NULL, NULL, &err);
+		v->script_len = need;
+		v->n_keys = scan.nkeys;
+	}
+	if (scan.nbad > 0)
+		logf_(b, "keys file %s: %zu line(s) are not valid keys and are left out "
+		    "(check with: pxestick keys check %s)", path, (size_t)scan.nbad, path);
+	if (v->script == NULL)
+		snprintf(v->script_reason, sizeof(v->script_reason), "keys file %s has no "
+		    "valid key", path);
+	else
+		logf_(b, "keys file %s: %zu key(s) for script.cfg", path, v->n_keys);
+	free(text);
+}
+
+static void
+menu_default(struct vfs *v, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	for (size_t i = 0; spec[0] && i < v->n_isos; i++) {
+		if (strlen(v->isos[i].name) != n || strncmp(v->isos[i].name, spec, n) != 0)
+			continue;
+		v->default_iso = i;
+		if (colon != NULL)
+			v->default_entry = (size_t)strtoul(colon + 1, NULL, 10);
+	}
+}
+
+struct vfs *
+vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_t errlen)
+{
+	struct builder b = { NULL, log, ctx, 0, 0 };
+	struct vfs *v = calloc(1, sizeof(*v));
+
+	if (v == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b.v = v;
+	v->refs = 1;
+	v->built = (int64_t)time(NULL);
+	v->menu_timeout = s->menu_timeout;
+	snprintf(v->files_dir, sizeof(v->files_dir), "%s", s->files);
+	v->files_fd = s->files[0] ? open(s->files, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (s->files[0] && v->files_fd < 0)
+		logf_(&b, "files directory %s: %s (iPXE binaries cannot be served)", s->files,
+		    strerror(errno));
+	for (size_t i = 0; i < s->n_iso; i++) {
+		struct stat st;
+
+		if (stat(s->iso[i], &st) == 0 && S_ISDIR(st.st_mode))
+			scan_dir(&b, s->iso[i]);
+		else
+			add_iso(&b, s->iso[i]);
+	}
+	if (v->n_isos == 0)
+		logf_(&b, "no ISO is being served: add an Arch .iso (--iso PATH)");
+	menu_default(v, s->menu_default);
+	read_keys(&b, s->keys);
+	if (v->script == NULL)
+		logf_(&b, "script.cfg is not served: %s", v->script_reason);
+	return v;
+}
+
+void
+vfs_ref(struct vfs *v)
+{
+	v->refs++;
+}
+
+void
+vfs_unref(struct vfs *v)
+{
+	if (v == NULL || --v->refs > 0)
+		return;
+	for (size_t i = 0; i < v->n_isos; i++) {
+		free(v->isos[i].arch);
+		iso_close(v->isos[i].img);
+	}
+	if (v->files_fd >= 0)
+		close(v->files_fd);
+	free(v->isos);
+	free(v->refused);
+	free(v->script);
+	free(v);
+}
