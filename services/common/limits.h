@@ -174,6 +174,9 @@
  * probe again this often (seconds) while serving addresses. */
 #define DHCP_AUTO_PROBE_MS      3000
 #define DHCP_REPROBE_S          60
+/* Receive buffer of each DHCP socket (bytes): ~10,000 requests queue up
+ * while the loop waits on a journal sync. */
+#define DHCP_SOCKET_BUFFER      (4 * 1024 * 1024)
 /* Datagrams read per socket per loop turn (then other work runs). */
 #define DHCP_RECV_PER_TURN      64
 /* Log lines about bad packets: at most this many per minute; about
@@ -205,10 +208,12 @@
 #define TFTP_READ_AHEAD         (64u * 1024)
 /* Retransmission timeout: the first guess, then SRTT + 4 RTTVAR measured
  * on the transfer (RFC 6298, Karn's rule) within [MIN, MAX]; doubled on
- * each timeout up to MAX.  A client's "timeout" option (RFC 2349, 1-255 s)
- * replaces all of this with its fixed value. */
+ * each timeout up to MAX, back to the estimate on progress.  A LAN's RTT
+ * is well under a millisecond: MIN only absorbs scheduling jitter.  A
+ * client's "timeout" option (RFC 2349, 1-255 s) replaces all of this with
+ * its fixed value. */
 #define TFTP_RTO_INITIAL_MS     500
-#define TFTP_RTO_MIN_MS         30
+#define TFTP_RTO_MIN_MS         20
 #define TFTP_RTO_MAX_MS         4000
 /* Timeouts in a row without progress before a transfer is given up. */
 #define TFTP_MAX_RETRIES        7

@@ -364,7 +364,7 @@ void
 http_respond(struct http_conn *c, const struct http_request *req)
 {
 	struct serve *srv = c->srv->srv;
-	struct vfs_request rq = { c->server_url };
+	struct vfs_request rq = { c->server_url, req->query.p, req->query.len };
 	char path[VFS_MAX_PATH];
 	const char *reason = NULL;
 	int is_head = req->method == HTTP_HEAD, rc;

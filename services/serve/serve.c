@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "serve/serve.h"
 
@@ -140,6 +141,10 @@ start_services(struct serve *s, char *err, size_t errlen)
 	if (s->cfg.https_port != 0 &&
 	    (s->https = http_server_start(s, s->cfg.https_port, 1, err, errlen)) == NULL)
 		return -1;
+	/* DHCP needs an interface to hold to; without one it stays off. */
+	if (s->cfg.dhcp != DHCP_MODE_OFF && s->cfg.interface[0] != '\0' &&
+	    (s->dhcp = dhcp_server_start(s, err, errlen)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -149,12 +154,14 @@ stop_services(struct serve *s)
 	http_server_stop(s->http);
 	http_server_stop(s->https);
 	s->http = s->https = NULL;
+	dhcp_server_stop(s->dhcp);
+	s->dhcp = NULL;
 }
 
 static void
 log_serving(const struct serve *s)
 {
-	char line[1024], a[64];
+	char line[1024], a[64], d[64];
 	size_t o;
 
 	snprintf(a, sizeof(a), "%s", s->cfg.listen[0] ? s->cfg.listen : "*");
@@ -164,6 +171,13 @@ log_serving(const struct serve *s)
 	if (s->https && o < sizeof(line))
 		o += (size_t)snprintf(line + o, sizeof(line) - o, " https://%s:%u/", a,
 		    s->cfg.https_port);
+	if (s->dhcp)
+		dhcp_server_describe(s->dhcp, d, sizeof(d));
+	else
+		snprintf(d, sizeof(d), "off%s", s->cfg.dhcp != DHCP_MODE_OFF ?
+		    " (no interface set)" : "");
+	if (o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "; dhcp %s", d);
 	if (o < sizeof(line))
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "; ISOs:");
 	for (size_t i = 0; i < s->vfs->n_isos && o < sizeof(line); i++)

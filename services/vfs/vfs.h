@@ -106,7 +106,16 @@ struct vfs_file {
 /* What a request knows that a generated document may need. */
 struct vfs_request {
 	const char *server_url;      /* "http://ADDR[:PORT]" the client reached */
+	/* The query of the request (HTTP), or NULL: "entry=ISONAME[:N]" on
+	 * /boot.ipxe boots that entry without waiting (DHCP reservations
+	 * with a fixed entry send their clients there). */
+	const char *query;
+	size_t query_len;
 };
+
+/* Find ISONAME[:N] (len bytes) among v's ISOs.  0 and the indexes, or -1. */
+int vfs_find_entry(const struct vfs *v, const char *spec, size_t len, size_t *iso,
+    size_t *entry);
 
 #define VFS_OK      0
 #define VFS_ENOENT  (-1)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/limits.h"
+#include "common/util.h"
 #include "keyinject/keys.h"
 #include "vfs/vfs.h"
 
@@ -221,19 +222,45 @@ read_keys(struct builder *b, const char *path)
 	free(text);
 }
 
-static void
-menu_default(struct vfs *v, const char *spec)
+int
+vfs_find_entry(const struct vfs *v, const char *spec, size_t len, size_t *iso, size_t *entry)
 {
-	const char *colon = strchr(spec, ':');
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	const char *colon = memchr(spec, ':', len);
+	size_t n = colon ? (size_t)(colon - spec) : len;
+	uint64_t e = 0;
 
-	for (size_t i = 0; spec[0] && i < v->n_isos; i++) {
+	if (colon != NULL) {
+		char num[8];
+		size_t d = len - n - 1;
+
+		if (d == 0 || d >= sizeof(num))
+			return -1;
+		memcpy(num, colon + 1, d);
+		num[d] = '\0';
+		if (parse_u64(num, 0, ARCHISO_MAX_ENTRIES - 1, &e) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < v->n_isos; i++) {
 		if (strlen(v->isos[i].name) != n || strncmp(v->isos[i].name, spec, n) != 0)
 			continue;
-		v->default_iso = i;
-		if (colon != NULL)
-			v->default_entry = (size_t)strtoul(colon + 1, NULL, 10);
+		if (e >= v->isos[i].arch->n_entries)
+			return -1;
+		*iso = i;
+		*entry = (size_t)e;
+		return 0;
 	}
+	return -1;
+}
+
+static void
+menu_default(struct builder *b, const char *spec)
+{
+	struct vfs *v = b->v;
+
+	if (spec[0] != '\0' &&
+	    vfs_find_entry(v, spec, strlen(spec), &v->default_iso, &v->default_entry) != 0)
+		logf_(b, "menu-default \"%s\" names no served ISO entry: the first entry is "
+		    "the default", spec);
 }
 
 struct vfs *
@@ -265,7 +292,7 @@ vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_
 	}
 	if (v->n_isos == 0)
 		logf_(&b, "no ISO is being served: add an Arch .iso (--iso PATH)");
-	menu_default(v, s->menu_default);
+	menu_default(&b, s->menu_default);
 	read_keys(&b, s->keys);
 	if (v->script == NULL)
 		logf_(&b, "script.cfg is not served: %s", v->script_reason);

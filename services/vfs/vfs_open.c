@@ -73,6 +73,37 @@ open_mem(struct vfs *v, struct vfs_file *f, char *data, size_t len, const char *
 	return VFS_OK;
 }
 
+/*
+ * "?entry=ISONAME[:N]": that entry is the default and the menu waits only
+ * a second (a reservation's fixed entry; a technician can still pick
+ * another).  An unknown entry leaves the normal menu.
+ */
+static void
+fixed_entry(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu *menu)
+{
+	const char *q, *end;
+	size_t iso, entry;
+
+	if (rq == NULL || rq->query == NULL)
+		return;
+	end = rq->query + rq->query_len;
+	for (q = rq->query; q < end;) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		size_t n = amp ? (size_t)(amp - q) : (size_t)(end - q);
+
+		if (n > 6 && memcmp(q, "entry=", 6) == 0 &&
+		    vfs_find_entry(v, q + 6, n - 6, &iso, &entry) == 0) {
+			menu->default_iso = iso;
+			menu->default_entry = entry;
+			menu->timeout_s = 1;
+			return;
+		}
+		if (amp == NULL)
+			break;
+		q = amp + 1;
+	}
+}
+
 static int
 open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 {
@@ -87,6 +118,7 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 	menu.timeout_s = v->menu_timeout;
 	menu.default_iso = v->default_iso;
 	menu.default_entry = v->default_entry;
+	fixed_entry(v, rq, &menu);
 	buf_init(&out);
 	archiso_ipxe(list, n, &menu, &out, NULL, NULL);
 	if (buf_failed(&out)) {
