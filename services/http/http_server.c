@@ -99,11 +99,13 @@ access_log(struct http_conn *c)
 
 static void conn_process(struct http_conn *c);
 
+/* The socket is nearly always writable: write first, and wait for
+ * EPOLLOUT only when a write would block (saves two epoll_ctl calls per
+ * request). */
 static void
 start_writing(struct http_conn *c)
 {
 	c->state = CONN_WRITING;
-	conn_want(c, EPOLLOUT);
 	conn_arm(c, HTTP_SEND_TIMEOUT_MS);
 }
 
@@ -142,6 +144,22 @@ conn_request(struct http_conn *c, size_t end)
 	start_writing(c);
 }
 
+/* Does what we have so far start like a request line (blank lines, then
+ * a method token, RFC 9110 5.6.2)? */
+static int
+head_start_ok(const struct http_conn *c)
+{
+	size_t i = 0;
+
+	while (i < c->in_len && (c->in[i] == '\r' || c->in[i] == '\n'))
+		i++;
+	if (i == c->in_len)
+		return 1;
+	return strchr("!#$%&'*+-.^_`|~", c->in[i]) != NULL ||
+	    (c->in[i] >= '0' && c->in[i] <= '9') || (c->in[i] >= 'a' && c->in[i] <= 'z') ||
+	    (c->in[i] >= 'A' && c->in[i] <= 'Z');
+}
+
 /* Look for a complete head in what we have. */
 static void
 conn_process(struct http_conn *c)
@@ -156,6 +174,15 @@ conn_process(struct http_conn *c)
 		return;
 	}
 	c->scanned = c->in_len;
+	if (!head_start_ok(c)) {
+		/* A TLS hello or other junk: no need to wait for a head. */
+		c->t_start = loop_now(c->srv->loop);
+		snprintf(c->method, sizeof(c->method), "-");
+		snprintf(c->path, sizeof(c->path), "(not an HTTP request)");
+		http_respond_error(c, 400, "this port speaks plain HTTP/1.1");
+		start_writing(c);
+		return;
+	}
 	if (c->in_len == sizeof(c->in)) {
 		c->t_start = loop_now(c->srv->loop);
 		snprintf(c->method, sizeof(c->method), "-");
@@ -310,12 +337,16 @@ conn_write(struct http_conn *c)
 		}
 		conn_arm(c, HTTP_SEND_TIMEOUT_MS);
 	}
-	if (c->cur < c->n_pieces)
-		return 0; /* budget spent: EPOLLOUT brings us back next turn */
+	if (c->cur < c->n_pieces) {
+		conn_want(c, EPOLLOUT); /* budget spent: back next turn */
+		return 0;
+	}
 	return response_done(c);
 failed:
-	if (errno == EAGAIN || errno == EINTR)
+	if (errno == EAGAIN || errno == EINTR) {
+		conn_want(c, EPOLLOUT);
 		return 0;
+	}
 	log_msg("http: %s \"%s %s\": sending failed after %llu bytes: %s", c->peer, c->method,
 	    c->path, (unsigned long long)c->body_sent, strerror(errno));
 	conn_free(c);

@@ -23,6 +23,7 @@
 #include "serve/settings.h"
 
 #define VFS_MAX_PATH 1024
+#define VFS_MENU_CACHE 8
 
 /* One ISO as the tree sees it. */
 struct vfs_iso {
@@ -52,6 +53,14 @@ struct vfs {
 	size_t n_keys;
 	char script_reason[256];
 	int64_t built;               /* when (ETags of generated documents) */
+	/* boot.ipxe as last generated per (server URL, fixed entry): most
+	 * clients reach one address, so this is nearly always a hit. */
+	struct vfs_menu_cache {
+		char key[128];
+		char *data;
+		size_t len;
+	} menus[VFS_MENU_CACHE];
+	size_t next_menu;
 	unsigned menu_timeout;
 	size_t default_iso, default_entry;
 };
@@ -95,7 +104,7 @@ struct vfs_file {
 	int fd;                      /* DISK: ours (closed by vfs_close); ISO: the image's */
 	const struct iso_extent *ext; /* ISO: the data extents */
 	size_t n_ext;
-	char *mem;                   /* MEM: the document (ours) */
+	const char *mem;             /* MEM: the document (owned by the tree) */
 	enum vfs_dir dir;            /* DIR: which kind */
 	const struct vfs_iso *iso;   /* ISO, DIR_IN_ISO */
 	uint32_t iso_id;

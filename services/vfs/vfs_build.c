@@ -316,6 +316,8 @@ vfs_unref(struct vfs *v)
 	}
 	if (v->files_fd >= 0)
 		close(v->files_fd);
+	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
+		free(v->menus[i].data);
 	free(v->isos);
 	free(v->refused);
 	free(v->script);

@@ -62,7 +62,7 @@ fnv64(const char *p, size_t n)
 }
 
 static int
-open_mem(struct vfs *v, struct vfs_file *f, char *data, size_t len, const char *type)
+open_mem(struct vfs *v, struct vfs_file *f, const char *data, size_t len, const char *type)
 {
 	file_init(f, v, VFS_MEM);
 	f->mem = data;
@@ -108,38 +108,47 @@ static int
 open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 {
 	const struct archiso *list[SETTINGS_MAX_ISOS * 4];
+	struct vfs_menu_cache *m;
 	struct archiso_menu menu;
 	struct buf out;
+	char key[128];
 	size_t n = 0;
 
-	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++)
-		list[n++] = v->isos[i].arch;
 	menu.server = rq != NULL && rq->server_url != NULL ? rq->server_url : "http://0.0.0.0";
 	menu.timeout_s = v->menu_timeout;
 	menu.default_iso = v->default_iso;
 	menu.default_entry = v->default_entry;
 	fixed_entry(v, rq, &menu);
+	snprintf(key, sizeof(key), "%s %u %zu %zu", menu.server, menu.timeout_s,
+	    menu.default_iso, menu.default_entry);
+	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
+		if (v->menus[i].data != NULL && strcmp(v->menus[i].key, key) == 0)
+			return open_mem(v, f, v->menus[i].data, v->menus[i].len,
+			    "text/plain; charset=utf-8");
+	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++)
+		list[n++] = v->isos[i].arch;
 	buf_init(&out);
 	archiso_ipxe(list, n, &menu, &out, NULL, NULL);
 	if (buf_failed(&out)) {
 		buf_free(&out);
 		return VFS_EIO;
 	}
-	return open_mem(v, f, out.data, out.len, "text/plain; charset=utf-8");
+	/* Round-robin replacement: at most VFS_MENU_CACHE variants live. */
+	m = &v->menus[v->next_menu];
+	v->next_menu = (v->next_menu + 1) % VFS_MENU_CACHE;
+	free(m->data);
+	snprintf(m->key, sizeof(m->key), "%s", key);
+	m->data = out.data;
+	m->len = out.len;
+	return open_mem(v, f, m->data, m->len, "text/plain; charset=utf-8");
 }
 
 static int
 open_script(struct vfs *v, struct vfs_file *f)
 {
-	char *copy;
-
 	if (v->script == NULL)
 		return VFS_NOKEYS;
-	copy = malloc(v->script_len + 1);
-	if (copy == NULL)
-		return VFS_EIO;
-	memcpy(copy, v->script, v->script_len + 1);
-	return open_mem(v, f, copy, v->script_len, "text/x-shellscript; charset=utf-8");
+	return open_mem(v, f, v->script, v->script_len, "text/x-shellscript; charset=utf-8");
 }
 
 static int
@@ -267,7 +276,6 @@ vfs_close(struct vfs_file *f)
 		return;
 	if (f->kind == VFS_DISK && f->fd >= 0)
 		close(f->fd);
-	free(f->mem);
 	vfs_unref(f->vfs);
 	f->vfs = NULL;
 	f->mem = NULL;
