@@ -16,6 +16,7 @@
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "serve/serve.h"
+#include "tftp/tftp.h"
 
 static const char serve_usage[] =
     "usage: pxestick serve [--config FILE] [--check-config] [--KEY VALUE]...\n"
@@ -141,6 +142,8 @@ start_services(struct serve *s, char *err, size_t errlen)
 	if (s->cfg.https_port != 0 &&
 	    (s->https = http_server_start(s, s->cfg.https_port, 1, err, errlen)) == NULL)
 		return -1;
+	if (s->cfg.tftp_port != 0 && (s->tftp = tftp_server_start(s, err, errlen)) == NULL)
+		return -1;
 	/* DHCP needs an interface to hold to; without one it stays off. */
 	if (s->cfg.dhcp != DHCP_MODE_OFF && s->cfg.interface[0] != '\0' &&
 	    (s->dhcp = dhcp_server_start(s, err, errlen)) == NULL)
@@ -154,6 +157,8 @@ stop_services(struct serve *s)
 	http_server_stop(s->http);
 	http_server_stop(s->https);
 	s->http = s->https = NULL;
+	tftp_server_stop(s->tftp);
+	s->tftp = NULL;
 	dhcp_server_stop(s->dhcp);
 	s->dhcp = NULL;
 }
@@ -171,6 +176,9 @@ log_serving(const struct serve *s)
 	if (s->https && o < sizeof(line))
 		o += (size_t)snprintf(line + o, sizeof(line) - o, " https://%s:%u/", a,
 		    s->cfg.https_port);
+	if (s->tftp && o < sizeof(line))
+		o += (size_t)snprintf(line + o, sizeof(line) - o, " tftp://%s:%u/", a,
+		    s->cfg.tftp_port);
 	if (s->dhcp)
 		dhcp_server_describe(s->dhcp, d, sizeof(d));
 	else
