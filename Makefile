@@ -89,7 +89,8 @@ fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh long
 
-bench: deps all
+bench: all
+	@BUILD=$(BUILD) PACKAGE_LISTS="mk/packages.txt mk/packages-bench.txt" sh mk/deps.sh
 	@BUILD=$(BUILD) sh bench/run.sh
 
 run:

@@ -55,10 +55,16 @@ apt_update() {
 # ---------------------------------------------------------------------------
 
 install_packages() {
-	list=$top/mk/packages.txt
-	[ -r "$list" ] || die "$list not found"
-	# Strip comments, one name per line.
-	pkgs=$(awk '{ sub(/#.*/, ""); for (i = 1; i <= NF; i++) print $i }' "$list")
+	# PACKAGE_LISTS: the lists to install (make bench adds the bench's own).
+	pkgs=
+	for list in ${PACKAGE_LISTS:-mk/packages.txt}; do
+		list=$top/$list
+		[ -r "$list" ] || die "$list not found"
+		# Strip comments, one name per line.
+		pkgs="$pkgs
+$(awk '{ sub(/#.*/, ""); for (i = 1; i <= NF; i++) print $i }' "$list")"
+	done
+	pkgs=$(printf '%s\n' "$pkgs" | awk 'NF')
 	[ -n "$pkgs" ] || return 0
 
 	# One dpkg-query call for all packages (unknown ones make it exit 1 and
@@ -80,11 +86,22 @@ install_packages() {
 	say "installing missing packages: $missing"
 	apt_update $sudo apt-get -q update ||
 		die "apt-get update failed (missing packages: $missing)"
+	# Servers we only run as our own instances (nginx, tftpd-hpa, dnsmasq)
+	# must not start as system services on install: a policy-rc.d that
+	# says "no" for the duration, unless the machine already has one.
+	policy=/usr/sbin/policy-rc.d
+	own_policy=
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null &&
+			$sudo chmod 755 "$policy" && own_policy=1
+	fi
 	# shellcheck disable=SC2086 # word splitting of $missing is intended
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -y \
 		-o DPkg::Lock::Timeout=$apt_lock_wait \
-		install --no-install-recommends $missing ||
-		die "apt-get install failed for: $missing"
+		install --no-install-recommends $missing
+	rc=$?
+	[ -n "$own_policy" ] && $sudo rm -f "$policy"
+	[ "$rc" -eq 0 ] || die "apt-get install failed for: $missing"
 }
 
 install_packages
