@@ -5,7 +5,7 @@ include config.mk
 .DELETE_ON_ERROR:
 # Keep the objects of every build flavour between runs.
 .SECONDARY:
-.PHONY: all deps test unit fuzz fuzz-smoke bench clean help run image fixtures
+.PHONY: all deps test unit fuzz fuzz-smoke bench clean help run image fixtures test-e2e
 
 LIB_SRCS  := $(sort $(filter-out services/main.c,$(wildcard services/*/*.c)))
 HEADERS   := $(wildcard services/*/*.h) config.mk
@@ -26,7 +26,8 @@ help:
 	@echo "make test      unit tests (musl and ASan/UBSan), host tests, fuzz smoke run"
 	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make bench     side-by-side benchmarks (bench/)"
-	@echo "make run       the appliance and a PXE client in QEMU (not built yet)"
+	@echo "make run       the appliance and a PXE client in QEMU [ISO=archlinux.iso]"
+	@echo "make test-e2e  the whole netboot matrix in QEMU [ISO=...]"
 	@echo "make clean     remove build/"
 
 # deps runs when BearSSL is missing; mk/deps.sh is a fast no-op otherwise.
@@ -93,10 +94,18 @@ bench: all
 	@BUILD=$(BUILD) PACKAGE_LISTS="mk/packages.txt mk/packages-bench.txt" sh mk/deps.sh
 	@BUILD=$(BUILD) sh bench/run.sh
 
-run:
-	@echo "make run: the appliance image and QEMU PXE client are not built yet" \
-	     "(see README.md, 'Status')." >&2
-	@exit 2
+# The main job: appliance + one PXE client in QEMU (ISO=path for a real ISO).
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/pxestick image-parts
+	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
+	@BUILD=$(BUILD) sh mk/run.sh $(ISO)
+
+# The whole netboot matrix (make test runs its BIOS + UEFI row).
+E2E_ROWS ?= authoritative:bios-virtio+uefi-pxe proxy:bios-e1000+uefi-http authoritative:bios-virtio+bios-e1000
+test-e2e: deps
+	@$(MAKE) --no-print-directory $(BUILD)/pxestick image-parts
+	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
+	@BUILD=$(BUILD) sh tests/qemu/netboot.sh $(if $(ISO),--iso $(ISO)) $(E2E_ROWS)
 
 clean:
 	rm -rf $(BUILD)
@@ -108,3 +117,33 @@ $(BUILD)/tls-test-server: tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL) 
 	$(CC) -static $(CSTD) $(OPTFLAGS) $(GCC_WARNINGS) $(CPPFLAGS) -o $@ \
 		tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL)
 # ---- end of TLS --------------------------------------------------------------
+
+# ---- appliance image (image/, appliance/, rootfs/) -------------------------
+# make image [ISO="a.iso b.iso"] [KEYS=id.pub] [CONF=pxestick.conf] [SIZE=8G]
+#   -> build/pxestick.img, a raw disk image to dd onto a stick (docs/FLASHING.md).
+# Parts, rebuilt only when their inputs change: the Debian kernel
+# (build/image/kernel/, image/kernel.sh re-checks the archive's version
+# each time) and the initramfs (build/image/initrd.img).  The disk image
+# itself takes a second and is made anew every time.
+IMAGE_WORK := $(BUILD)/image
+IMAGE_SRCS := $(sort $(wildcard appliance/* rootfs/etc/* image/*.sh image/*.txt image/stick/*))
+IMAGE_ARGS  = $(foreach i,$(ISO),--iso $(i)) $(if $(KEYS),--keys $(KEYS)) \
+              $(if $(CONF),--conf $(CONF)) $(if $(SIZE),--size $(SIZE))
+.PHONY: image image-parts FORCE
+
+image: deps
+	@$(MAKE) --no-print-directory image-parts
+	PXESTICK_BIN=$(BUILD)/pxestick sh image/mkimage.sh $(IMAGE_ARGS) $(IMAGE_WORK) $(BUILD)/pxestick.img
+
+image-parts: $(BUILD)/pxestick $(IMAGE_WORK)/initrd.img
+
+$(IMAGE_WORK)/kernel/kernel.txt: FORCE
+	@sh image/kernel.sh $(IMAGE_WORK)/kernel
+
+$(IMAGE_WORK)/initrd.img: $(BUILD)/pxestick $(IMAGE_WORK)/kernel/kernel.txt $(IMAGE_SRCS)
+	PXESTICK_BIN=$(BUILD)/pxestick sh image/initramfs.sh $(IMAGE_WORK)
+
+# The tests (tests/host/test_image.sh, tests/qemu/) make their images from
+# these parts, as `make image` does.
+TEST_BINS += $(IMAGE_WORK)/initrd.img
+# ---- end of appliance image --------------------------------------------------

@@ -1,0 +1,450 @@
+# appliance/lib.sh - the appliance's boot logic, as functions (sourced).
+#
+# Installed as /usr/libexec/pxestick/lib.sh.  Sourced by /init (boot), by
+# the supervisor (run), the lease keeper (udhcpc.script) and the state
+# syncer (state-sync); and on the build host by tests/host/test_init.sh,
+# which points ROOT at a scratch directory and replaces the commands that
+# touch hardware (mount, ip, udhcpc, findfs, modprobe...) with stand-ins,
+# in the manner of Alpine's initramfs-init $MOCK.
+#
+# Paths (all below $ROOT):
+#   /mnt/stick              the partition labelled PXESTICK, read-only
+#   /run/pxestick/          tmpfs: everything the appliance writes
+#     pxestick.conf           the stick's config, cleaned (see conf_clean)
+#     state/                  pxestick's --state; copied to the stick's
+#                             state/ folder by state_sync (atomic files)
+#     net.env                 IFACE MODE ADDRESS SERVER: what the network is
+#     boot.log, pxestick.log  what the consoles showed
+#   /usr/lib/pxestick/      the iPXE binaries (pxestick's --files)
+
+ROOT=${ROOT:-}
+RUN=$ROOT/run/pxestick
+STICK=$ROOT/mnt/stick
+LABEL=${LABEL:-PXESTICK}
+PXESTICK=${PXESTICK:-/usr/bin/pxestick}
+FILES=${FILES:-/usr/lib/pxestick}
+# The address and prefix used when nobody else runs DHCP (pxestick's default).
+# shellcheck disable=SC2034 # used by boot
+STATIC_ADDRESS=10.99.0.1/24
+# Files of the state dir larger than this are not copied to the stick.
+STATE_MAX_BYTES=1048576
+# pxestick's log is cut to its last half when it grows past this.
+LOG_MAX_BYTES=2097152
+
+# ---- console ---------------------------------------------------------------
+
+# CONSOLES: the terminals a technician may be looking at (tty1 = the monitor,
+# ttyS0 = a serial line or a VM's console), those that exist and take
+# writes.  Empty: standard output only (host tests).
+con_detect() {
+	CONSOLES=
+	for c in tty1 ttyS0; do
+		# stty fails (EIO) on a serial port without a UART behind it.
+		if [ -c "$ROOT/dev/$c" ] && stty -F "$ROOT/dev/$c" >/dev/null 2>&1; then
+			CONSOLES="$CONSOLES $ROOT/dev/$c"
+		fi
+	done
+	export CONSOLES
+}
+
+# con_load: CONSOLES as con_detect found them at boot, and pxestick.debug.
+con_load() {
+	CONSOLES=$(cat "$RUN/consoles" 2>/dev/null)
+	PXESTICK_DEBUG=$(cmdline_get debug "")
+	export CONSOLES PXESTICK_DEBUG
+}
+
+# uptime_s: whole seconds since the kernel started.
+uptime_s() {
+	u=$(cat "$ROOT/proc/uptime" 2>/dev/null)
+	u=${u%%.*}
+	printf '%s\n' "${u:-0}"
+}
+
+# say TEXT...: one line to every console and to boot.log (there with the
+# seconds since the kernel started; on the consoles too with
+# pxestick.debug=1 on the kernel command line).
+say() {
+	t=$(cut -d' ' -f1 "$ROOT/proc/uptime" 2>/dev/null)
+	l="$*"
+	[ -z "${PXESTICK_DEBUG:-}" ] || l="[$t] $l"
+	if [ -z "${CONSOLES:-}" ]; then
+		printf '%s\n' "$l"
+	else
+		for c in $CONSOLES; do printf '%s\n' "$l" >"$c" 2>/dev/null; done
+	fi
+	[ ! -d "$RUN" ] || printf '[%s] %s\n' "$t" "$*" >>"$RUN/boot.log"
+}
+
+# field NAME VALUE: "NAME      VALUE", the status screen's layout.
+field() {
+	say "$(printf '%-9s %s' "$1:" "$2")"
+}
+
+# conlog FILE: copy standard input line by line to the consoles and FILE,
+# cutting FILE to its newer half when it passes LOG_MAX_BYTES.
+conlog() {
+	n=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		if [ -z "${CONSOLES:-}" ]; then
+			printf '%s\n' "$line"
+		else
+			for c in $CONSOLES; do printf '%s\n' "$line" >"$c" 2>/dev/null; done
+		fi
+		printf '%s\n' "$line" >>"$1"
+		case $line in
+		"pxestick: serving"*) con_ready ;;
+		esac
+		n=$((n + 1))
+		if [ "$n" -ge 200 ]; then
+			n=0
+			size=$(wc -c <"$1")
+			if [ "$size" -gt "$LOG_MAX_BYTES" ]; then
+				tail -c $((LOG_MAX_BYTES / 2)) "$1" >"$1.cut" && mv "$1.cut" "$1"
+			fi
+		fi
+	done
+}
+
+# con_ready: the line under pxestick's "serving": where and how, and how
+# long the boot took.
+con_ready() {
+	IFACE='' MODE='' ADDRESS=''
+	# shellcheck disable=SC1091
+	[ ! -f "$RUN/net.env" ] || . "$RUN/net.env"
+	say "ready: clients can netboot from ${ADDRESS%/*} ($MODE DHCP on $IFACE), $(uptime_s) s after the kernel started"
+	[ -z "${PXESTICK_DEBUG:-}" ] ||
+		say "memory: $(free -m | awk '$1 == "Mem:" { print $2 " MiB, " $3 " used, " $7 " available" }')"
+}
+
+# ---- kernel command line -------------------------------------------------
+
+# cmdline_get NAME DEFAULT: the value of pxestick.NAME=VALUE on the kernel
+# command line (the boot loader's entry on the stick can be edited).
+cmdline_get() {
+	v=$(tr ' ' '\n' <"$ROOT/proc/cmdline" 2>/dev/null | sed -n "s/^pxestick\\.$1=//p" | tail -n 1)
+	printf '%s\n' "${v:-$2}"
+}
+
+# ---- hardware: modules and the stick ------------------------------------
+
+# coldplug: load the driver of every device the kernel knows so far.
+# Devices that appear later (USB, disks behind them) are loaded by the
+# uevent handler (hotplug) and by the next coldplug.
+coldplug() {
+	find "$ROOT/sys/devices" -name modalias -type f -exec cat {} + 2>/dev/null |
+		sort -u | xargs modprobe -a -q 2>/dev/null
+	return 0
+}
+
+# stick_find SECONDS: print the device of the partition labelled $LABEL,
+# waiting for it (USB sticks take seconds to appear), running coldplug
+# meanwhile.  Returns 1 when it did not show up in time.
+stick_find() {
+	limit=$(($1 * 4))
+	i=0
+	while [ "$i" -le "$limit" ]; do
+		dev=$(findfs "LABEL=$LABEL" 2>/dev/null) && [ -n "$dev" ] && {
+			printf '%s\n' "$dev"
+			return 0
+		}
+		[ $((i % 4)) -ne 0 ] || coldplug
+		if [ "$i" -eq 12 ]; then
+			say "waiting for the stick (a partition labelled $LABEL) to appear..."
+		fi
+		sleep 0.25
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stick_mount DEV: mount it read-only at $STICK, readable by pxestick after
+# it drops root, never executable.
+stick_mount() {
+	mkdir -p "$STICK"
+	# vfat's default code pages (Debian: cp437, ascii) and utf8 names.
+	modprobe -a -q vfat exfat nls_cp437 nls_ascii nls_utf8 2>/dev/null
+	mount -t vfat -o ro,noatime,fmask=0133,dmask=0022,utf8 "$1" "$STICK" 2>/dev/null ||
+		mount -t exfat -o ro,noatime,fmask=0133,dmask=0022 "$1" "$STICK" 2>>"$RUN/boot.log"
+}
+
+# ---- pxestick.conf --------------------------------------------------------
+
+# conf_clean SRC DST: copy the stick's config for pxestick, fixing what
+# editors do (UTF-8 byte order mark, CR LF) and commenting out every line
+# pxestick refuses, each reported with its reason: a broken line costs that
+# setting only, never the boot.  Returns 1 when SRC cannot be used at all
+# (DST is then removed and the defaults apply).
+conf_clean() {
+	src=$1
+	dst=$2
+	# (busybox sed knows no \xHH: the mark is cut by its bytes.)
+	{
+		if [ "$(head -c 3 "$src" | od -An -tx1 | tr -d ' \n')" = efbbbf ]; then
+			tail -c +4 "$src"
+		else
+			cat "$src"
+		fi
+	} 2>/dev/null | tr -d '\r' >"$dst"
+	[ -r "$src" ] || {
+		say "pxestick.conf: cannot be read; the defaults are used"
+		rm -f "$dst"
+		return 1
+	}
+	tries=0
+	while ! out=$("$PXESTICK" serve --config "$dst" --check-config 2>&1); do
+		out=$(printf '%s\n' "$out" | head -n 1 | sed 's/^pxestick serve: //')
+		line=$(printf '%s\n' "$out" | sed -n "s|^$dst:\\([0-9][0-9]*\\): .*|\\1|p")
+		msg=$(printf '%s\n' "$out" | sed "s|^$dst:[0-9]*: ||; s|^$dst: ||")
+		tries=$((tries + 1))
+		if [ -z "$line" ] || [ "$tries" -gt 50 ]; then
+			say "pxestick.conf: $msg; the whole file is ignored, the defaults are used"
+			rm -f "$dst"
+			return 1
+		fi
+		say "pxestick.conf line $line: $msg -- this line is ignored, fix it on the stick"
+		sed -i "${line}s/^/#ignored by the appliance: /" "$dst"
+	done
+	return 0
+}
+
+# conf_get FILE KEY: the value of the last "KEY = VALUE" line (the config
+# format of services/common/config.h), empty when there is none.
+conf_get() {
+	[ -f "$1" ] || return 0
+	sed -n "s/^[ 	]*$2[ 	]*=[ 	]*//p" "$1" | sed 's/[ 	]*$//' | tail -n 1
+}
+
+# conf_has FILE KEY: the file sets KEY.
+conf_has() {
+	[ -f "$1" ] && grep -q "^[ 	]*$2[ 	]*=" "$1"
+}
+
+# ---- network ---------------------------------------------------------------
+
+# net_wired: the wired Ethernet interfaces, sorted: type 1 (ARPHRD_ETHER),
+# backed by a device, not wireless.
+net_wired() {
+	for d in "$ROOT"/sys/class/net/*; do
+		[ -e "$d/device" ] || continue
+		[ "$(cat "$d/type" 2>/dev/null)" = 1 ] || continue
+		if [ -e "$d/wireless" ] || [ -e "$d/phy80211" ]; then continue; fi
+		printf '%s\n' "${d##*/}"
+	done | sort
+}
+
+# net_carrier IF: the interface has a link.
+net_carrier() {
+	[ "$(cat "$ROOT/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ]
+}
+
+# net_pick WANTED SECONDS: print the interface to serve on.  WANTED (from
+# pxestick.conf) wins when it exists; else the first wired interface with a
+# link, waiting up to SECONDS for one (links take seconds to negotiate);
+# else the first wired interface.  Returns 1 when there is none at all.
+net_pick() {
+	wanted=$1
+	limit=$(($2 * 4))
+	i=0
+	while :; do
+		all=$(net_wired)
+		if [ -n "$wanted" ]; then
+			if [ -e "$ROOT/sys/class/net/$wanted" ]; then
+				ip link set "$wanted" up 2>/dev/null
+				printf '%s\n' "$wanted"
+				return 0
+			fi
+			all=
+		fi
+		for n in $all; do
+			ip link set "$n" up 2>/dev/null
+			if net_carrier "$n"; then
+				printf '%s\n' "$n"
+				return 0
+			fi
+		done
+		[ "$i" -lt "$limit" ] || break
+		[ $((i % 4)) -ne 0 ] || coldplug
+		sleep 0.25
+		i=$((i + 1))
+	done
+	[ -z "$wanted" ] || return 1
+	# shellcheck disable=SC2086 # one word per interface
+	set -- $all
+	[ $# -gt 0 ] || return 1
+	printf '%s\n' "$1"
+}
+
+# mask_prefix 255.255.255.0: 24.
+mask_prefix() {
+	bits=0
+	IFS=. read -r a b c d <<EOF
+$1
+EOF
+	for o in "$a" "$b" "$c" "$d"; do
+		case $o in
+		255) bits=$((bits + 8)) ;; 254) bits=$((bits + 7)) ;; 252) bits=$((bits + 6)) ;;
+		248) bits=$((bits + 5)) ;; 240) bits=$((bits + 4)) ;; 224) bits=$((bits + 3)) ;;
+		192) bits=$((bits + 2)) ;; 128) bits=$((bits + 1)) ;;
+		esac
+	done
+	printf '%s\n' "$bits"
+}
+
+# net_probe IF SECONDS: ask the network for a lease with udhcpc (one
+# DISCOVER a second).  On a lease the address is on IF and $RUN/lease.env
+# has ip, prefix and serverid; returns 1 when nobody answered.
+net_probe() {
+	rm -f "$RUN/lease.env"
+	udhcpc -i "$1" -n -q -f -t "$2" -T 1 -A 1 -s /usr/libexec/pxestick/udhcpc.script \
+		-x hostname:pxestick >"$RUN/udhcpc.log" 2>&1
+	[ -s "$RUN/lease.env" ]
+}
+
+# mode_decide CONFIGURED LEASE: the DHCP mode to run.  CONFIGURED is the
+# dhcp key (empty = auto); LEASE is "yes" when another DHCP server answered.
+# auto: proxyDHCP next to another server (never a rogue server on someone's
+# network), authoritative when alone.
+mode_decide() {
+	case ${1:-auto} in
+	auto) if [ "$2" = yes ]; then echo proxy; else echo authoritative; fi ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# net_env_write IFACE MODE ADDRESS SERVER: record the network for the
+# supervisor (atomic: written aside, then renamed).
+net_env_write() {
+	{
+		printf 'IFACE=%s\nMODE=%s\nADDRESS=%s\nSERVER=%s\n' "$1" "$2" "$3" "$4"
+	} >"$RUN/net.env.tmp" && mv "$RUN/net.env.tmp" "$RUN/net.env"
+}
+
+# ---- what pxestick serves ---------------------------------------------------
+
+# keys_find: print the keys file to use when pxestick.conf names none:
+# authorized_keys at the top of the stick, else authorized_keys.txt (an
+# editor's extension hidden by Windows), else every *.pub there joined into
+# $RUN/authorized_keys.  Prints nothing when there is none of these.
+keys_find() {
+	for f in authorized_keys authorized_keys.txt; do
+		if [ -f "$STICK/$f" ]; then
+			printf '%s\n' "$STICK/$f"
+			return 0
+		fi
+	done
+	set -- "$STICK"/*.pub
+	[ -f "$1" ] || return 0
+	cat "$@" >"$RUN/authorized_keys"
+	printf '%s\n' "$RUN/authorized_keys"
+}
+
+# isos_list DIR: the *.iso (any case) files directly in DIR, sorted.
+isos_list() {
+	for f in "$1"/*; do
+		case $f in *.[iI][sS][oO]) [ -f "$f" ] && printf '%s\n' "$f" ;; esac
+	done
+}
+
+# serve_args: print pxestick serve's arguments, one per line, from
+# $RUN/pxestick.conf and $RUN/net.env, for pxestick started in $STICK.
+# What the config sets is left to it (its paths are relative to the stick);
+# the network comes from net.env; state and files are the appliance's own.
+serve_args() {
+	conf=$RUN/pxestick.conf
+	if [ -f "$conf" ]; then printf '%s\n' --config "$conf"; fi
+	printf '%s\n' --state "$RUN/state" --files "$FILES"
+	if [ -f "$RUN/net.env" ]; then
+		# shellcheck disable=SC1090,SC1091
+		. "$RUN/net.env"
+		printf '%s\n' --dhcp "$MODE"
+		[ -z "$IFACE" ] || printf '%s\n' --interface "$IFACE"
+		[ -z "$ADDRESS" ] || printf '%s\n' --address "$ADDRESS"
+	fi
+	# Relative to the stick, pxestick's working directory: the log then
+	# names files as the technician sees them on the stick.
+	if ! conf_has "$conf" iso; then
+		[ ! -d "$STICK/isos" ] || printf '%s\n' --iso isos
+		[ -z "$(isos_list "$STICK")" ] || printf '%s\n' --iso .
+	fi
+	if ! conf_has "$conf" keys; then
+		k=$(keys_find)
+		[ -z "$k" ] || printf '%s\n' --keys "${k#"$STICK"/}"
+	fi
+}
+
+# ---- state: RAM first, the stick second --------------------------------------
+
+# The stick stays mounted read-only.  pxestick writes its state (leases,
+# the generated TLS certificate) to $RUN/state on tmpfs; state_sync copies
+# what changed to the stick's state/ folder in one short read-write window:
+# each file written aside (.NAME.new), fsync'ed, renamed over the old one,
+# then the filesystem is made read-only again.  Pulling the stick at any
+# other moment leaves a clean FAT; inside the window, at worst one file
+# keeps its old contents.
+
+# state_restore: the stick's state/ into $RUN/state at boot.
+state_restore() {
+	mkdir -p "$RUN/state"
+	if [ -d "$STICK/state" ]; then
+		for f in "$STICK"/state/*; do
+			[ -f "$f" ] || continue
+			case ${f##*/} in .*) continue ;; esac
+			cp "$f" "$RUN/state/" 2>/dev/null
+		done
+	fi
+	return 0
+}
+
+# state_changed: print the names of state files that differ from the
+# stick's copy (and the boot/pxestick logs, copied as logs/).
+state_changed() {
+	for f in "$RUN"/state/*; do
+		[ -f "$f" ] || continue
+		n=${f##*/}
+		case $n in .* | *.tmp) continue ;; esac
+		[ "$(wc -c <"$f")" -le "$STATE_MAX_BYTES" ] || continue
+		cmp -s "$f" "$STICK/state/$n" || printf '%s\n' "$n"
+	done
+}
+
+# stick_mounted: the stick is mounted at $STICK.
+stick_mounted() {
+	grep -q " $STICK " "$ROOT/proc/mounts" 2>/dev/null
+}
+
+# state_sync [logs]: copy what changed to the stick, atomically per file;
+# with "logs", the last STATE_MAX_BYTES of boot.log and pxestick.log too.
+# Returns 1 when the stick cannot be written (write-protected, gone).
+state_sync() {
+	stick_mounted || return 1
+	changed=$(state_changed)
+	logs=
+	want=
+	[ "${1:-}" != logs ] || want="boot.log pxestick.log"
+	for l in $want; do
+		[ -f "$RUN/$l" ] || continue
+		tail -c "$STATE_MAX_BYTES" "$RUN/$l" >"$RUN/.$l.cut"
+		if cmp -s "$RUN/.$l.cut" "$STICK/state/$l"; then rm -f "$RUN/.$l.cut"; else logs="$logs $l"; fi
+	done
+	[ -n "$changed$logs" ] || return 0
+	mount -o remount,rw "$STICK" 2>/dev/null || return 1
+	rc=0
+	mkdir -p "$STICK/state" || rc=1
+	for n in $changed; do
+		state_put "$RUN/state/$n" "$n" || rc=1
+	done
+	for l in $logs; do
+		state_put "$RUN/.$l.cut" "$l" || rc=1
+		rm -f "$RUN/.$l.cut"
+	done
+	sync
+	mount -o remount,ro "$STICK" 2>/dev/null || rc=1
+	return $rc
+}
+
+# state_put SRC NAME: SRC to the stick's state/NAME: write aside, fsync, rename.
+state_put() {
+	cp "$1" "$STICK/state/.$2.new" && sync "$STICK/state/.$2.new" &&
+		mv -f "$STICK/state/.$2.new" "$STICK/state/$2"
+}

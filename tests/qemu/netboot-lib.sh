@@ -1,0 +1,117 @@
+# tests/qemu/netboot-lib.sh - the whole mission in QEMU: the appliance VM
+# (the real build image) and PXE client VMs on a bridge, in a network
+# namespace this file makes and always removes (sourced after
+# tests/host/lib.sh).
+#
+#   namespace $NB_NS
+#     br0 10.99.0.2/24          the test joins the bridge here, to ssh in
+#     ap0  -> appliance VM      build/pxestick.img with the ISO and a test key
+#     cl0..clN -> client VMs    firmware PXE -> iPXE -> boot.ipxe -> Arch
+#     dnsmasq on br0            only in proxy mode: the network's DHCP server
+#
+# QEMU always runs with -accel tcg.  No packet leaves the namespace.
+QEMU=${QEMU:-qemu-system-x86_64}
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
+NB_NS=pxnb$$
+NB_PIDS=
+NB_DNSMASQ=
+NB_TIMEOUT=${NB_TIMEOUT:-300}
+
+nb_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# nb_secs T0 T1: seconds between two nb_now values, one decimal.
+nb_secs() {
+	d=$(($2 - $1))
+	echo "$((d / 1000)).$((d % 1000 / 100))"
+}
+
+nb_cleanup() {
+	for p in $NB_PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $NB_PIDS; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$NB_DNSMASQ" ] && kill "$NB_DNSMASQ" 2>/dev/null
+	ip netns del "$NB_NS" 2>/dev/null
+	NB_PIDS=
+}
+
+nb_possible() {
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v "$QEMU" >/dev/null
+}
+
+# nb_net MODE: the namespace and bridge; MODE proxy also starts dnsmasq.
+nb_net() {
+	ip netns add "$NB_NS" || return 1
+	ip -n "$NB_NS" link set lo up
+	ip -n "$NB_NS" link add br0 type bridge
+	# No STP delay: firmware starts DHCP at once.
+	ip -n "$NB_NS" link set br0 type bridge forward_delay 0 stp_state 0
+	ip -n "$NB_NS" addr add 10.99.0.2/24 dev br0
+	ip -n "$NB_NS" link set br0 up
+	if [ "$1" = proxy ]; then
+		ip netns exec "$NB_NS" dnsmasq --keep-in-foreground --no-daemon --port=0 \
+			--interface=br0 --bind-interfaces --dhcp-range=10.99.0.50,10.99.0.90,1h \
+			--dhcp-leasefile="$TMPD/dnsmasq.leases" --no-ping --log-dhcp \
+			--pid-file="$TMPD/dnsmasq.pid" > "$TMPD/dnsmasq.log" 2>&1 &
+		NB_DNSMASQ=$!
+	fi
+}
+
+# nb_tap NAME: a tap on the bridge.
+nb_tap() {
+	ip -n "$NB_NS" tuntap add dev "$1" mode tap &&
+		ip -n "$NB_NS" link set "$1" master br0 &&
+		ip -n "$NB_NS" link set "$1" up
+}
+
+# nb_appliance IMAGE: boot the appliance; its console in $TMPD/appliance.log.
+nb_appliance() {
+	nb_tap ap0 || return 1
+	: > "$TMPD/appliance.log"
+	ip netns exec "$NB_NS" "$QEMU" -accel tcg -m 256 -display none -monitor none \
+		-no-reboot -serial "file:$TMPD/appliance.log" \
+		-drive "if=none,id=stick,format=raw,file=$1,snapshot=on" \
+		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on \
+		-netdev tap,id=n0,ifname=ap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:99:00:01 \
+		> "$TMPD/appliance.qemu" 2>&1 &
+	NB_PIDS="$NB_PIDS $!"
+	NB_AP_T0=$(nb_now)
+}
+
+# nb_client NAME FIRMWARE NIC MAC: power on a client that boots from the
+# network.  FIRMWARE: seabios (QEMU's iPXE option ROM is the first DHCP)
+# or ovmf (romfile= off: OVMF's own PXE, then ipxe.efi over TFTP).
+nb_client() {
+	name=$1 fw=$2 nic=$3 mac=$4
+	nb_tap "$name" || return 1
+	: > "$TMPD/$name.log"
+	set -- -accel tcg -cpu max -m "${NB_CLIENT_MEM:-512}" -display none -monitor none \
+		-no-reboot -serial "file:$TMPD/$name.log" -boot n \
+		-netdev "tap,id=n0,ifname=$name,script=no,downscript=no"
+	if [ "$fw" = ovmf ]; then
+		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
+		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+			-drive "if=pflash,format=raw,file=$TMPD/$name.vars.fd" \
+			-device "$nic,netdev=n0,mac=$mac,romfile="
+	else
+		set -- "$@" -device "$nic,netdev=n0,mac=$mac"
+	fi
+	ip netns exec "$NB_NS" "$QEMU" "$@" > "$TMPD/$name.qemu" 2>&1 &
+	NB_PIDS="$NB_PIDS $!"
+	nb_now > "$TMPD/$name.t0"
+}
+
+nb_console() {
+	tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'
+}
+
+# nb_wait FILE ERE [TIMEOUT]: until a console line matches; 1 on timeout.
+nb_wait() {
+	end=$(($(nb_now) + ${3:-$NB_TIMEOUT} * 1000))
+	while [ "$(nb_now)" -lt "$end" ]; do
+		nb_console "$1" | grep -Eq "$2" && return 0
+		sleep 0.3
+	done
+	return 1
+}

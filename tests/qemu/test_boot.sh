@@ -1,0 +1,240 @@
+#!/bin/sh
+# The appliance image boots under QEMU (TCG, 256 MiB, the image as a USB
+# stick) on SeaBIOS and on OVMF to "pxestick: serving", and its console
+# says what a technician needs.  Five boots:
+#
+#   seabios-user-iso      QEMU's user network (a DHCP server is there):
+#                         proxy mode; an ISO and keys on the stick; HTTP
+#                         answers through a host port forward
+#   ovmf-isolated-iso     a tap in a namespace, no DHCP server:
+#                         authoritative on 10.99.0.1; HTTP from the
+#                         namespace; a DHCP client there gets a lease;
+#                         then the power is cut (QEMU killed): the FAT is
+#                         clean and the state folder has the lease and
+#                         the TLS certificate
+#   seabios-isolated-again  the same stick on the other firmware: the
+#                         certificate and the lease come back
+#   seabios-isolated-bare the generic image: no ISO, no keys: the console
+#                         says what is missing and where to put it
+#   ovmf-user-broken      a broken pxestick.conf and a corrupt ISO next to
+#                         a good one: each bad line named and skipped, the
+#                         good lines applied, the corrupt ISO refused with
+#                         its reason, the good one served
+#   ovmf-user-esp         the partition typed EFI system partition
+#                         (PARTTYPE=esp) instead of basic data: UEFI boots
+#                         it all the same
+#
+# Prints the seconds from power-on to serving for each (target: < 15 s).
+# Built from the parts `make image-parts` leaves in build/image.
+. tests/host/lib.sh
+. tests/qemu/lib.sh
+
+WORK=$BUILD/image
+ISO=$FIXTURES/archiso/archiso.iso
+BAD_ISO=$FIXTURES/archiso/archiso-corrupt.iso
+KEYS=$FIXTURES/keys/ed25519.pub
+
+for f in "$WORK/initrd.img" "$WORK/kernel/vmlinuz" "$ISO" "$BAD_ISO" "$KEYS"; do
+	if [ ! -f "$f" ]; then
+		not_ok "qemu: $f missing (make image-parts fixtures)"
+		exit 1
+	fi
+done
+if ! command -v "$QEMU" >/dev/null 2>&1; then
+	not_ok "qemu: $QEMU not installed (make deps)"
+	exit 1
+fi
+
+# image NAME MKIMAGE-ARGS...: a variant of the image in $TMPD, with
+# IMG_CMDLINE (more kernel parameters) and IMG_PARTTYPE when set.
+IMG_CMDLINE=
+IMG_PARTTYPE=data
+image() {
+	n=$1
+	shift
+	CMDLINE_EXTRA=$IMG_CMDLINE PARTTYPE=$IMG_PARTTYPE PXESTICK_BIN=$PXESTICK \
+		sh image/mkimage.sh "$@" "$WORK" "$TMPD/$n.img" 2>"$TMPD/$n.mkimage" ||
+		{ cat "$TMPD/$n.mkimage"; return 1; }
+}
+
+TIMES=
+# boot NAME FIRMWARE NET IMAGE: power on, wait for serving (one check).
+boot() {
+	if ! vm_start "$1" "$2" "$3" "$4"; then
+		not_ok "$1: QEMU starts"
+		return 1
+	fi
+	if vm_wait 'pxestick: serving'; then
+		ok "$1: boots to 'pxestick: serving' in $VM_SECONDS s"
+		TIMES="$TIMES
+  $(printf '%-24s %-8s %s s' "$1" "$2" "$VM_SECONDS")"
+	else
+		not_ok "$1: boots to 'pxestick: serving' within $VM_TIMEOUT s"
+		vm_console | tail -n 40 | sed 's/^/# /'
+		sed 's/^/# qemu: /' "$TMPD/$1.qemu.out" | head -n 5
+		vm_stop
+		return 1
+	fi
+}
+
+# calm NAME: nothing went wrong on the way.
+calm() {
+	if vm_console | grep -Eq 'Kernel panic|pxestick stopped|Segmentation fault|not found in modules.dep'; then
+		not_ok "$1: no panic, crash or restart on the console"
+		vm_console | grep -E 'Kernel panic|pxestick stopped|Segmentation fault|modules.dep' | sed 's/^/# /'
+	else
+		ok "$1: no panic, crash or restart on the console"
+	fi
+}
+
+# http_user PATH: GET through the user network's port forward.
+http_user() {
+	curl -sS --max-time 10 "http://127.0.0.1:$VM_HTTP_PORT$1"
+}
+# http_ns PATH: GET from the namespace to the appliance at 10.99.0.1.
+http_ns() {
+	ip netns exec "$VM_NS" curl -sS --max-time 10 "http://10.99.0.1$1"
+}
+
+# ---- 1. SeaBIOS, user network (DHCP present): proxy, ISO, keys, HTTP ----
+n=seabios-user-iso
+if image "$n" --iso "$ISO" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.img"; then
+	vm_shows "$n: console shows the stick mounted read-only" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
+	vm_shows "$n: console shows proxy mode (QEMU's DHCP server answered)" '^mode: +proxyDHCP: the DHCP server 10\.0\.2\.2'
+	vm_shows "$n: console shows the leased address" '^address: +10\.0\.2\.15 '
+	vm_shows "$n: console lists the ISO" '^ISOs: +isos/archiso\.iso'
+	vm_shows "$n: console shows the ISO verified" 'ISO isos/archiso\.iso: verified'
+	vm_shows "$n: console shows one key" '^keys: +1 key\(s\) in authorized_keys'
+	vm_shows "$n: serving line names proxy DHCP on eth0" 'pxestick: serving .*dhcp proxy on eth0'
+	vm_shows "$n: console shows the time to serving" '^ready: clients can netboot from 10\.0\.2\.15 \(proxy DHCP on eth0\)'
+	calm "$n"
+	check "$n: HTTP /boot.ipxe through the port forward has the ISO's entries" \
+		sh -c "$(cat <<'EOF'
+out=$(curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe") || exit 1
+printf '%s\n' "$out" | head -n 3
+printf '%s\n' "$out" | grep -q '^#!ipxe' &&
+printf '%s\n' "$out" | grep -q 'kernel http://10.0.2.15/iso/archiso/arch/boot/x86_64/vmlinuz-linux'
+EOF
+)" "$VM_HTTP_PORT"
+	check "$n: HTTP /script.cfg carries the key" sh -c \
+		'curl -sS --max-time 10 "http://127.0.0.1:$0/script.cfg" | grep -qF "$(cut -d" " -f2 "$1")"' \
+		"$VM_HTTP_PORT" "$KEYS"
+	check "$n: HTTP serves the iPXE binaries" sh -c \
+		'curl -sS --max-time 10 -o /dev/null -w "%{http_code} %{size_download}\n" "http://127.0.0.1:$0/undionly.kpxe" | grep -q "^200 [1-9]"' \
+		"$VM_HTTP_PORT"
+fi
+vm_stop
+
+# ---- 2. OVMF, isolated network: authoritative on 10.99.0.1 ----------------
+n=ovmf-isolated-iso
+if ! vm_netns_ok; then
+	ok "$n: skipped (needs root, /dev/net/tun and network namespaces)"
+elif IMG_CMDLINE=pxestick.syncevery=2 && image "$n" --iso "$ISO" --keys "$KEYS" &&
+	VM_SNAPSHOT=off && boot "$n" ovmf isolated "$TMPD/$n.img"; then
+	IMG_CMDLINE=
+	VM_SNAPSHOT=on
+	vm_shows "$n: console shows authoritative mode" '^mode: +authoritative: no other DHCP server answered'
+	vm_shows "$n: console shows 10.99.0.1" '^address: +10\.99\.0\.1 '
+	vm_shows "$n: serving line names authoritative DHCP" 'pxestick: serving .*dhcp authoritative'
+	vm_shows "$n: console shows the ISO verified" 'ISO isos/archiso\.iso: verified'
+	calm "$n"
+	check "$n: HTTP /boot.ipxe from the namespace" sh -c \
+		'ip netns exec "$0" curl -sS --max-time 10 http://10.99.0.1/boot.ipxe | grep -q "kernel http://10.99.0.1/iso/archiso/"' \
+		"$VM_NS"
+	# A DHCP client in the namespace (its address stays 10.99.0.2: the
+	# script only records the offer it was given).
+	cat >"$TMPD/udhcpc.sh" <<EOF
+#!/bin/sh
+[ "\$1" = bound ] && echo "\$ip \$serverid \$boot_file" >"$TMPD/lease"
+exit 0
+EOF
+	chmod +x "$TMPD/udhcpc.sh"
+	check "$n: a DHCP client on the network gets an address from the pool" sh -c \
+		'ip netns exec "$0" busybox udhcpc -i tap0 -n -q -f -t 6 -T 2 -s "$1/udhcpc.sh" >/dev/null 2>&1; cat "$1/lease"; grep -Eq "^10\.99\.0\.(1[0-9][0-9]|2[0-4][0-9]|250) 10\.99\.0\.1" "$1/lease"' \
+		"$VM_NS" "$TMPD"
+	# pxestick.syncevery=2: the state reaches the stick within seconds.
+	sleep 6
+	vm_stop # the power cord, pulled
+	dd if="$TMPD/$n.img" of="$TMPD/$n.part" bs=1M skip=1 status=none
+	check "$n: power cut while serving: fsck.fat finds the FAT clean" fsck.fat -n "$TMPD/$n.part"
+	check "$n: power cut: the stick's state folder has the TLS certificate" sh -c \
+		'mtype -i "$0@@1M" ::/state/tls-cert.pem | grep -q "BEGIN CERTIFICATE"' "$TMPD/$n.img"
+	leased=$(cut -d' ' -f1 "$TMPD/lease" 2>/dev/null)
+	check "$n: power cut: the stick's state folder has the client's lease ($leased)" sh -c \
+		'[ -n "$1" ] && mtype -i "$0@@1M" ::/state/dhcp-leases | grep -qF "$1"' "$TMPD/$n.img" "$leased"
+
+	n2=seabios-isolated-again
+	if boot "$n2" seabios isolated "$TMPD/$n.img"; then
+		vm_shows "$n2: the stored TLS certificate is used again" 'https: using the self-signed certificate'
+		vm_shows "$n2: the stored lease is kept" 'dhcp: 1 lease\(s\) kept'
+		calm "$n2"
+	fi
+fi
+vm_stop
+
+# ---- 3. SeaBIOS, isolated, the generic image: what is missing -------------
+n=seabios-isolated-bare
+IMG_CMDLINE=
+VM_SNAPSHOT=on
+if ! vm_netns_ok; then
+	ok "$n: skipped (needs root, /dev/net/tun and network namespaces)"
+elif image "$n" && boot "$n" seabios isolated "$TMPD/$n.img"; then
+	vm_shows "$n: console says no ISO and where to put one" '^ISOs: +NONE: copy an Arch Linux \.iso into the isos folder of the stick'
+	vm_shows "$n: console says no keys and where to put them" '^keys: +NONE: put your SSH public key .* on the stick'
+	vm_shows "$n: console says the generated pxestick.conf was read" '^config: +pxestick\.conf read'
+	vm_shows "$n: serving line says no ISO and no keys" 'pxestick: serving .*ISOs: none; script\.cfg NOT served'
+	calm "$n"
+	check "$n: HTTP /boot.ipxe answers without an ISO" sh -c \
+		'ip netns exec "$0" curl -sS --max-time 10 -o /dev/null -w "%{http_code}\n" http://10.99.0.1/boot.ipxe | grep -q "^200"' \
+		"$VM_NS"
+fi
+vm_stop
+
+# ---- 4. OVMF, user network, a broken pxestick.conf, a corrupt ISO ----------
+n=ovmf-user-broken
+# Saved by a Windows editor: a byte order mark, CR LF line ends.
+printf '\357\273\277# a technician'"'"'s config with mistakes\r\n' >"$TMPD/broken.conf"
+sed 's/$/\r/' >>"$TMPD/broken.conf" <<'EOF'
+menu-timeout = 3
+this line is not a setting
+http-port = 99999
+efi-boot = snponly.efi
+interface = eth7
+menu-default = archiso
+EOF
+# linkwait=2: the wait for eth7 (it might be a slow USB adapter) is short.
+IMG_CMDLINE=pxestick.linkwait=2
+if image "$n" --iso "$ISO" --iso "$BAD_ISO" --keys "$KEYS" --conf "$TMPD/broken.conf" &&
+	boot "$n" ovmf user "$TMPD/$n.img"; then
+	vm_shows "$n: console names line 3 and why" '^pxestick\.conf line 3: expected .* -- this line is ignored'
+	vm_shows "$n: console names line 4 and why" '^pxestick\.conf line 4: http-port: .*99999.* -- this line is ignored'
+	vm_shows "$n: console says the rest of pxestick.conf was read" '^config: +pxestick\.conf read'
+	check "$n: only those two lines are refused (BOM and CR LF are fine)" sh -c \
+		'[ "$(tr -d "\r" <"$0" | grep -c "^pxestick\.conf line")" -eq 2 ]' "$VM_LOG"
+	vm_shows "$n: console says interface eth7 does not exist, eth0 is used" \
+		'^network: +NO INTERFACE eth7 .*there are: eth0'
+	vm_shows "$n: ... and serves on eth0 all the same" 'pxestick: serving .*dhcp proxy on eth0'
+	vm_shows "$n: console shows the corrupt ISO refused with the reason" 'ISO refused: isos/archiso-corrupt\.iso: .+'
+	vm_shows "$n: console shows the good ISO verified" 'ISO isos/archiso\.iso: verified'
+	vm_shows "$n: serving line serves the good ISO only" 'pxestick: serving .*ISOs: archiso;'
+	calm "$n"
+	check "$n: the good lines apply (menu-timeout = 3 in boot.ipxe)" sh -c \
+		'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe" | grep -q "choose --timeout 3000"' \
+		"$VM_HTTP_PORT"
+fi
+vm_stop
+
+IMG_CMDLINE=
+
+# ---- 5. OVMF, the partition typed EFI system partition ------------------------
+n=ovmf-user-esp
+IMG_PARTTYPE=esp
+if image "$n" --keys "$KEYS" && boot "$n" ovmf user "$TMPD/$n.img"; then
+	vm_shows "$n: console shows the stick mounted" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
+	calm "$n"
+fi
+vm_stop
+IMG_PARTTYPE=data
+
+echo "# seconds from power-on to 'pxestick: serving' (QEMU TCG, 256 MiB, target < 15):$TIMES"
+host_done
