@@ -357,7 +357,16 @@ serve_args() {
 	if [ -f "$RUN/net.env" ]; then
 		# shellcheck disable=SC1090,SC1091
 		. "$RUN/net.env"
-		printf '%s\n' --dhcp "$MODE"
+		# Alone on the network at boot: pxestick runs `auto`, which
+		# serves addresses but keeps watching and turns to proxyDHCP for
+		# good if another server ever shows up (a late router, a switch
+		# port still blocking): never a rogue server on someone's network.
+		# An explicit `dhcp =` in pxestick.conf is obeyed as written.
+		if [ "$MODE" = authoritative ] && ! conf_has "$conf" dhcp; then
+			printf '%s\n' --dhcp auto
+		else
+			printf '%s\n' --dhcp "$MODE"
+		fi
 		[ -z "$IFACE" ] || printf '%s\n' --interface "$IFACE"
 		[ -z "$ADDRESS" ] || printf '%s\n' --address "$ADDRESS"
 	fi

@@ -154,11 +154,15 @@ net_env_write eth0 authoritative 10.99.0.1/24 ""
 printf 'menu-timeout = 3\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: config, state, files, network, ISOs and keys relative to the stick" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp authoritative --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys "
 printf 'iso = my/arch.iso\nkeys = k.txt\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: iso and keys from pxestick.conf are left to it" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp authoritative --interface eth0 --address 10.99.0.1/24 "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 "
+printf 'dhcp = authoritative\n' >"$RUNDIR/pxestick.conf"
+args=$(serve_args | tr '\n' ' ')
+check "serve_args: an explicit dhcp mode in pxestick.conf is passed as written" sh -c \
+	'case "$0" in *"--dhcp authoritative "*) exit 0 ;; *) exit 1 ;; esac' "$args"
 rm -f "$RUNDIR/pxestick.conf"
 check "serve_args: no --config without a config" sh -c '! serve_args | grep -q -- --config' 
 

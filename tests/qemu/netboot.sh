@@ -111,7 +111,12 @@ scenario() {
 		return
 	fi
 	echo "# $mode: appliance serving after $(nb_secs "$NB_AP_T0" "$(nb_now)") s: $(nb_console "$TMPD/appliance.log" | grep -o 'pxestick: serving.*' | head -n 1)"
-	if nb_console "$TMPD/appliance.log" | grep -q "pxestick: serving.*dhcp $mode"; then
+	# Alone on its bridge the appliance runs auto: it probes, then serves
+	# addresses and keeps watching.
+	[ "$mode" = authoritative ] &&
+		nb_wait "$TMPD/appliance.log" 'dhcp: .*(authoritative|proxy)' 30
+	if nb_console "$TMPD/appliance.log" | grep -Eq "pxestick: serving.*dhcp $mode|dhcp: auto: no other DHCP server answered.*" &&
+	    ! { [ "$mode" = authoritative ] && nb_console "$TMPD/appliance.log" | grep -q 'now proxyDHCP'; }; then
 		ok "$mode: the appliance chose DHCP mode $mode by itself"
 	else
 		not_ok "$mode: the appliance did not choose DHCP mode $mode"
