@@ -183,6 +183,11 @@
  * clients (leases, boot decisions): at most this many per second. */
 #define DHCP_MAX_DROP_LOGS      20
 #define DHCP_MAX_EVENT_LOGS     50
+/* Router advertisements answering router solicitations (authoritative
+ * mode only): at most this many per second in all, and at most one to
+ * ff02::1 per DHCP_RA_MULTICAST_MS (RFC 4861 10: MIN_DELAY_BETWEEN_RAS). */
+#define DHCP_RA_MAX_PER_S       10
+#define DHCP_RA_MULTICAST_MS    3000
 
 /* ---- TFTP server (services/tftp) ---- */
 
@@ -227,5 +232,37 @@
 #define TFTP_ACKS_PER_TURN      64
 /* Bytes of an error message we send or log from a peer. */
 #define TFTP_MAX_ERROR_MSG      128
+
+/* ---- client status: /status, /status.json, the status socket (services/status) ---- */
+
+/* Clients followed at once; when the table is full, the client idle the
+ * longest is forgotten first (a room of machines is tens to hundreds). */
+#define STATUS_MAX_CLIENTS      512
+/* Recent events kept (phase changes, errors) for the log view. */
+#define STATUS_MAX_EVENTS       64
+/* An address learnt from DHCP or ARP is trusted this long (ms) before the
+ * neighbour table is read again for a request from it. */
+#define STATUS_ADDR_TRUST_MS    10000
+/* Bytes of the neighbour table (/proc/net/arp) read to find one MAC. */
+#define STATUS_MAX_ARP_BYTES    (8u * 1024 * 1024)
+/* SSH reachability check of a client that fetched script.cfg: first try
+ * after this long, then every STATUS_SSH_RETRY_MS, at most this many tries
+ * (3 minutes), each given STATUS_SSH_TIMEOUT_MS for connect and banner;
+ * at most STATUS_MAX_SSH_PROBES at once.  The banner kept is cut. */
+#define STATUS_SSH_FIRST_MS     2000
+#define STATUS_SSH_RETRY_MS     5000
+#define STATUS_SSH_TRIES        36
+#define STATUS_SSH_TIMEOUT_MS   3000
+#define STATUS_MAX_SSH_PROBES   16
+#define STATUS_MAX_BANNER       64
+/* The status socket: connections at once (more are closed at once), the
+ * request line (one short line: "json", "text", "top COLS ROWS VIEW"),
+ * and the time a connection may take to send it and read the reply. */
+#define STATUS_MAX_SOCK_CONNS   8
+#define STATUS_MAX_REQUEST      64
+#define STATUS_SOCK_TIMEOUT_MS  5000
+/* Terminal size `pxestick top` may ask a screen for. */
+#define STATUS_MAX_COLS         300
+#define STATUS_MAX_ROWS         200
 
 #endif

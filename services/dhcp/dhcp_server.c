@@ -46,6 +46,7 @@
 #include "dhcp/dhcp_net.h"
 #include "dhcp/dhcp_packet.h"
 #include "dhcp/dhcp_policy.h"
+#include "dhcp/dhcp_ra.h"
 #include "serve/serve.h"
 
 #define PORT_SERVER     67
@@ -114,6 +115,7 @@ struct dhcp_server {
 
 	struct loop_fd udp67, udp4011, udp68, arp;
 	int frame_fd;
+	struct dhcp_ra ra;      /* only ever enabled while authoritative */
 	struct dhcp_leases leases;
 	int have_leases;
 
@@ -252,13 +254,16 @@ mode_set(struct dhcp_server *s, enum mode m, const char *why)
 		 * are dropped, the clients turn to the other server. */
 		probes_clear(s);
 		pending_discard(s);
+		dhcp_ra_close(&s->ra);
 		s->proxy_addr_checked = 0;
 		log_msg("dhcp: *** %s: now proxyDHCP on %s -- pxestick hands out NO addresses, "
 		    "only boot information ***", why, s->ifc.name);
 	} else {
 		log_msg("dhcp: %s: %s on %s", why, mode_names[m], s->ifc.name);
-		if (m == MODE_AUTHORITATIVE)
+		if (m == MODE_AUTHORITATIVE) {
 			warn_address(s);
+			dhcp_ra_enable(&s->ra);
+		}
 	}
 }
 
@@ -1239,7 +1244,7 @@ dhcp_server_start(struct serve *srv, char *err, size_t errlen)
 	s->srv = srv;
 	s->loop = &srv->loop;
 	s->frame_fd = -1;
-	s->udp67.fd = s->udp4011.fd = s->udp68.fd = s->arp.fd = -1;
+	s->udp67.fd = s->udp4011.fd = s->udp68.fd = s->arp.fd = s->ra.h.fd = -1;
 	s->configured = cfg->dhcp;
 	s->addr = cfg->address;
 	s->mask.s_addr = htonl(cfg->prefix == 0 ? 0 : ~0u << (32 - cfg->prefix));
@@ -1284,6 +1289,7 @@ dhcp_server_start(struct serve *srv, char *err, size_t errlen)
 		if ((s->udp68.fd = dhcp_udp_socket(cfg->interface, PORT_CLIENT, 1, err, errlen)) < 0)
 			log_msg("%s: watching for other servers through port 67 only", err);
 		err[0] = '\0';
+		dhcp_ra_open(&s->ra, s->loop, &s->ifc);
 	}
 	if (add_fd(s, &s->udp67, on_udp, err, errlen) != 0 ||
 	    add_fd(s, &s->udp4011, on_udp, err, errlen) != 0 ||
@@ -1304,6 +1310,7 @@ dhcp_server_start(struct serve *srv, char *err, size_t errlen)
 	default:
 		s->mode = MODE_AUTHORITATIVE;
 		warn_address(s);
+		dhcp_ra_enable(&s->ra);
 		(void)loop_timer_set(s->loop, &s->auto_timer, DHCP_REPROBE_S * 1000ull);
 		break;
 	}
@@ -1348,6 +1355,7 @@ dhcp_server_stop(struct dhcp_server *s)
 	close_fd(s, &s->udp4011);
 	close_fd(s, &s->udp68);
 	close_fd(s, &s->arp);
+	dhcp_ra_close(&s->ra);
 	if (s->frame_fd >= 0)
 		close(s->frame_fd);
 	free(s->pending);
