@@ -9,12 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/civil.h"
 #include "http/http_parse.h"
 
 #define SECS_PER_DAY 86400
 /* Days from 0000-03-01 to 1970-01-01. */
-#define EPOCH_SHIFT  719468
-#define DAYS_PER_ERA 146097
 
 static const char wkday[7][4] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
@@ -44,49 +43,21 @@ days_in_month(int64_t y, int m)
 	return m == 2 && is_leap(y) ? 29 : n[m - 1];
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/*
- * Day number of y-m-d.  The year is taken to start on March 1, so that
- * the leap day is the last day of its year; a shifted month's first day
- * is then (153 * month + 2) / 5 days into the year (month 0 = March), and
- * an era's year of era yoe starts yoe * 365 + yoe/4 - yoe/100 days in.
- */
+/* The calendar lives in common/civil.c; these adapt its types. */
 static int64_t
 days_from_civil(int64_t y, int m, int d)
 {
-	int64_t era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;                            /* [0, 399] */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;    /* [0, 146096] */
-	return era * DAYS_PER_ERA + doe - EPOCH_SHIFT;
+	return civil_to_days(y, (unsigned)m, (unsigned)d);
 }
 
-/* The inverse of days_from_civil(). */
 static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+civil_from_days_int(int64_t z, int64_t *y, int *m, int *d)
 {
-	int64_t era, doe, yoe, doy, mp;
+	unsigned um, ud;
 
-	z += EPOCH_SHIFT;
-	era = floor_div(z, DAYS_PER_ERA);
-	doe = z - era * DAYS_PER_ERA;                   /* [0, 146096] */
-	/* Undo the leap days: one per 1460 days, except per 36524, except
-	 * the era's last day. */
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (yoe * 365 + yoe / 4 - yoe / 100);  /* [0, 365] */
-	mp = (5 * doy + 2) / 153;                       /* [0, 11], 0 = March */
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
+	civil_from_days(z, y, &um, &ud);
+	*m = (int)um;
+	*d = (int)ud;
 }
 
 static void
@@ -106,9 +77,9 @@ http_date_format(int64_t t, char out[HTTP_DATE_SIZE])
 		out[0] = '\0';
 		return 0;
 	}
-	days = floor_div(t, SECS_PER_DAY);
+	days = civil_floor_div(t, SECS_PER_DAY);
 	secs = t - days * SECS_PER_DAY;
-	civil_from_days(days, &y, &m, &d);
+	civil_from_days_int(days, &y, &m, &d);
 	/* "Sun, 06 Nov 1994 08:49:37 GMT"; 1970-01-01 was a Thursday. */
 	memcpy(out, wkday[(days % 7 + 11) % 7], 3);
 	memcpy(out + 3, ", ", 2);
@@ -202,7 +173,7 @@ two_digit_year(int yy, int64_t now)
 	int64_t y, cand;
 	int m, d;
 
-	civil_from_days(floor_div(now, SECS_PER_DAY), &y, &m, &d);
+	civil_from_days_int(civil_floor_div(now, SECS_PER_DAY), &y, &m, &d);
 	cand = y - (y % 100 + 100) % 100 + yy;
 	if (cand > y + 50)
 		cand -= 100;

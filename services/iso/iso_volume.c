@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/civil.h"
 #include "common/limits.h"
 #include "common/util.h"
 #include "iso/iso_format.h"
@@ -83,15 +84,8 @@ iso_both16(struct iso_image *img, int64_t sector, const unsigned char *p,
 int64_t
 iso_make_time(int year, int mon, int day, int hour, int min, int sec)
 {
-	/* Howard Hinnant's days_from_civil, valid for any proleptic year. */
-	int64_t y = year - (mon <= 2);
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	int64_t days = era * 146097 + doe - 719468;
-
-	return days * 86400 + hour * 3600 + min * 60 + sec;
+	return civil_to_days(year, (unsigned)mon, (unsigned)day) * CIVIL_SECS_PER_DAY +
+	    hour * 3600 + min * 60 + sec;
 }
 
 int64_t

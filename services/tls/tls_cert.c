@@ -25,6 +25,7 @@
 
 #include <bearssl.h>
 
+#include "common/civil.h"
 #include "common/log.h"
 #include "tls/tls_cert.h"
 #include "tls/tls_der.h"
@@ -258,11 +259,11 @@ add_years(int64_t t, unsigned years)
 		secs += 86400;
 		days--;
 	}
-	tls_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	y += years;
 	if (m == 2 && d == 29)
 		d = 28;
-	return tls_days_from_civil(y, m, d) * 86400 + secs;
+	return civil_to_days(y, m, d) * 86400 + secs;
 }
 
 int

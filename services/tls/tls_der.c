@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "common/civil.h"
 #include "tls/tls_der.h"
 
 void
@@ -223,35 +224,6 @@ tls_der_bits(struct tls_der *w, const void *data, size_t len)
 }
 
 /* Howard Hinnant's days_from_civil / civil_from_days (public domain). */
-int64_t
-tls_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-void
-tls_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	days += 719468;
-	era = (days >= 0 ? days : days - 146096) / 146097;
-	doe = days - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static void
 put_digits(char *p, unsigned v, size_t n)
 {
@@ -282,7 +254,7 @@ tls_der_time(struct tls_der *w, int64_t t)
 		secs += 86400;
 		days--;
 	}
-	tls_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	if (y >= 1950 && y <= 2049) {
 		put_digits(s, (unsigned)(y % 100), 2);
 		n = 2;

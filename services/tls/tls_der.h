@@ -99,12 +99,5 @@ void tls_der_bits(struct tls_der *w, const void *data, size_t len);
  */
 void tls_der_time(struct tls_der *w, int64_t t);
 
-/*
- * Calendar helpers (proleptic Gregorian, UTC), also used for validity
- * periods.  tls_days_from_civil: days since 1970-01-01 of y-m-d (m 1..12,
- * d 1..31).  tls_civil_from_days: the inverse.
- */
-int64_t tls_days_from_civil(int64_t y, unsigned m, unsigned d);
-void tls_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 #endif
