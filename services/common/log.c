@@ -4,7 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/util.h"
+
+#define LOG_BATCH_BYTES (64 * 1024)
+
 static const char *log_program = "pxestick";
+static int log_batching;
+static char log_pending[LOG_BATCH_BYTES];
+static size_t log_pending_len;
+
+void
+log_batch(int on)
+{
+	if (!on)
+		log_flush();
+	log_batching = on;
+}
+
+void
+log_flush(void)
+{
+	if (log_pending_len > 0)
+		(void)write_all(2, log_pending, log_pending_len);
+	log_pending_len = 0;
+}
 
 void
 log_set_program(const char *name)
@@ -25,8 +48,17 @@ log_msg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	/* One write per line, so concurrent writers never interleave mid-line. */
-	fprintf(stderr, "%s\n", line);
+	n = (int)strlen(line);
+	line[n++] = '\n'; /* fits: vsnprintf left room for its NUL */
+	if (!log_batching) {
+		/* One write per line, so writers never interleave mid-line. */
+		(void)write_all(2, line, (size_t)n);
+		return;
+	}
+	if (log_pending_len + (size_t)n > sizeof(log_pending))
+		log_flush();
+	memcpy(log_pending + log_pending_len, line, (size_t)n);
+	log_pending_len += (size_t)n;
 }
 
 char *

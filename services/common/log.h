@@ -14,6 +14,15 @@ void log_set_program(const char *name);
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Batching, for the server: lines are kept (whole) and written with
+ * log_flush(), which the event loop calls once per turn -- one write for
+ * a turn's access-log lines instead of one per line.  At most a turn's
+ * lines are lost if the process dies.  Off by default (CLI commands).
+ */
+void log_batch(int on);
+void log_flush(void);
+
+/*
  * Copy len bytes of src into dst (size dstsize, always NUL-terminated),
  * replacing control characters, backslash, quotes and non-ASCII bytes with
  * \xHH.  Truncates with "..." when dst is too small.  Returns dst.

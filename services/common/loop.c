@@ -268,6 +268,8 @@ loop_run(struct loop *l)
 			if (!is_dead(l, h))
 				h->cb(l, h, ev[i].events);
 		}
+		if (l->after_turn != NULL)
+			l->after_turn();
 	}
 	return 0;
 }

@@ -51,6 +51,8 @@ struct loop {
 	struct loop_fd *dead[LOOP_MAX_DEAD];
 	size_t n_dead;
 	int dead_overflow;
+	/* Called after every turn (log_flush, for one). */
+	void (*after_turn)(void);
 };
 
 /* 0 or -1 with errno. */

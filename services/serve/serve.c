@@ -256,8 +256,12 @@ serve_main(int argc, char **argv)
 	if (drop_privileges(&s.cfg, pw) != 0)
 		goto out;
 	log_serving(&s);
+	/* From here on, a turn's log lines go out in one write. */
+	log_batch(1);
+	s.loop.after_turn = log_flush;
 	rc = loop_run(&s.loop) == 0 ? 0 : 1;
 out:
+	log_batch(0);
 	stop_services(&s);
 	vfs_unref(s.vfs);
 	loop_free(&s.loop);
