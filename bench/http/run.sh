@@ -16,7 +16,7 @@
 #       request) vs a static file of the same bytes for nginx: requests/s;
 #   (d) resident memory (VmRSS, VmHWM from /proc/PID/status) of pxestick
 #       with 200 idle keep-alive connections open;
-#   (e) HTTPS against nginx with TLS: not yet (services/tls), see below.
+#   (e) HTTPS against nginx with TLS: 1 GiB over AES-128-GCM and ChaCha20.
 # Targets: ratio >= 1.0 on (a)-(c), RSS < 4 MiB in (d) (HTTPS: >= 0.8).
 # Inputs live in $BUILD/bench/http (about 2.1 GiB; made once and reused;
 # remove the directory to make them anew).  Not part of `make test`.
@@ -99,10 +99,21 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 px_port=$(python3 "$HOSTILE" freeport)
-$srv_pin "$PXESTICK" serve --http-port "$px_port" --https-port 0 --tftp-port 0 --dhcp off \
+px_tls=$(python3 "$HOSTILE" freeport)
+ng_tls=$(python3 "$HOSTILE" freeport)
+$srv_pin "$PXESTICK" serve --http-port "$px_port" --https-port "$px_tls" --tftp-port 0 --dhcp off \
 	--iso "$iso" --files "$dir/files" --state "$dir/state" 2> "$dir/pxestick.log" &
 px_pid=$!
 pids="$pids $px_pid"
+# nginx's HTTPS uses pxestick's own certificate and key (ECDSA P-256): wait
+# until pxestick has made them.
+i=0
+until [ -s "$dir/state/tls-key.pem" ] && grep -q '^pxestick: serving' "$dir/pxestick.log"; do
+	kill -0 "$px_pid" 2> /dev/null || { cat "$dir/pxestick.log" >&2; die "pxestick did not start"; }
+	i=$((i + 1))
+	[ $i -lt 1200 ] || die "pxestick did not start serving in 120 s"
+	sleep 0.1
+done
 
 ng_port=$(python3 "$HOSTILE" freeport)
 cat > "$dir/nginx/nginx.conf" << EOF
@@ -127,6 +138,14 @@ http {
 	server {
 		listen 127.0.0.1:$ng_port;
 		root $www;
+	}
+	server {
+		listen 127.0.0.1:$ng_tls ssl;
+		root $www;
+		ssl_certificate $dir/state/tls-cert.pem;
+		ssl_certificate_key $dir/state/tls-key.pem;
+		ssl_protocols TLSv1.2;
+		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305;
 	}
 }
 EOF
@@ -254,11 +273,26 @@ fi
 kill -0 "$px_pid" || die "pxestick died during the benchmark"
 
 # --- (e) HTTPS ---------------------------------------------------------------------
-# HTTPS vs nginx with TLS goes here once services/tls lands: pxestick with
-# --https-port and its self-signed ECDSA P-256 certificate, nginx with
-# `listen ... ssl` on the same certificate and key, ECDHE-ECDSA with
-# AES-128-GCM and ChaCha20-Poly1305 (TLS 1.2); cases (a) and (b) over
-# https:// (curl -k, wrk), target ratio >= 0.8.
+# One client downloading the 1 GiB file over TLS 1.2 with the same
+# certificate (pxestick's self-signed ECDSA P-256), per cipher suite:
+# pxestick seals 16 KiB records with BearSSL (no sendfile under TLS),
+# nginx with OpenSSL.
+tls_speed() {
+	$cli_pin curl -s -k --tlsv1.2 --tls-max 1.2 --ciphers "$2" -o /dev/null \
+		-w '%{speed_download}' "$1"
+}
+rm -f "$dir/tls-results"
+for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-CHACHA20-POLY1305; do
+	bp=0 bn=0
+	for _ in $(seq 1 "$RUNS"); do
+		v=$(tls_speed "https://127.0.0.1:$px_tls$big" "$suite")
+		bp=$(awk -v a="$bp" -v b="$v" 'BEGIN { print (b > a) ? b : a }')
+		v=$(tls_speed "https://127.0.0.1:$ng_tls$big" "$suite")
+		bn=$(awk -v a="$bn" -v b="$v" 'BEGIN { print (b > a) ? b : a }')
+	done
+	echo "$suite $bp $bn" >> "$dir/tls-results"
+done
+kill -0 "$px_pid" || die "pxestick died during the HTTPS benchmark"
 
 # --- table -------------------------------------------------------------------------
 mb() { awk -v v="$1" 'BEGIN { printf "%.0f", v / 1e6 }'; }
@@ -291,7 +325,11 @@ row "(d) VmRSS, $IDLE_CONNS idle connections, KiB" "$rss_px" "$rss_ng" "" \
 	"< 4096 $(verdict "$rss_px" "<" 4096)  (nginx: master + worker)"
 row "    pxestick VmRSS before them, KiB" "$rss_px_before" "" "" ""
 row "    pxestick VmHWM over the whole run, KiB" "$hwm_px" "" "" "(incl. the 1 GiB verify and wrk)"
-row "(e) HTTPS vs nginx with TLS" "n/a" "n/a" "" ">= 0.8  (not yet: services/tls)"
+while read -r suite bp bn; do
+	r=$(ratio "$bp" "$bn")
+	row "(e) HTTPS 1 GiB, $(echo "$suite" | sed 's/ECDHE-ECDSA-//; s/-SHA256//'), MB/s" \
+		"$(mb "$bp")" "$(mb "$bn")" "$r" ">= 0.8 $(verdict "$r" ">=" 0.8)  (TLS 1.2, best of $RUNS)"
+done < "$dir/tls-results"
 if [ -s "$dir/wrk-errors" ]; then
 	echo
 	echo "wrk reported errors:"
