@@ -10,6 +10,7 @@
 #include "iso/iso_cli.h"
 #include "keyinject/keys_cli.h"
 #include "serve/serve.h"
+#include "status/status_cli.h"
 
 struct command {
 	const char *name;
@@ -22,6 +23,8 @@ static const struct command commands[] = {
 	{ "iso", "read files out of an ISO 9660 image (info, ls, cat, extract)", iso_cli_main },
 	{ "keys", "check authorized_keys, write script.cfg (check, script)", keys_cli_main },
 	{ "archiso", "Arch ISO boot entries, boot.ipxe and airootfs verification", archiso_cli_main },
+	{ "status", "what the running server sees: clients, phases, downloads", status_cli_main },
+	{ "top", "full-screen dashboard of the running server's clients", top_cli_main },
 };
 
 static void

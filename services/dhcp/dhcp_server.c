@@ -48,6 +48,7 @@
 #include "dhcp/dhcp_policy.h"
 #include "dhcp/dhcp_ra.h"
 #include "serve/serve.h"
+#include "status/status.h"
 
 #define PORT_SERVER     67
 #define PORT_CLIENT     68
@@ -566,6 +567,8 @@ answer(struct dhcp_server *s, const struct dhcp_msg *m, enum dhcp_type type,
 
 	dhcp_client_classify(m, &ci);
 	boot_for(s, s->addr, &ci, r && r->entry[0] ? r->entry : NULL, &boot);
+	status_dhcp(s->srv->status, m->chaddr, &ci, &boot, yiaddr, r && r->entry[0] ? r->entry :
+	    NULL, loop_now(s->loop));
 	memset(&ro, 0, sizeof(ro));
 	ro.type = type;
 	ro.yiaddr = yiaddr;
@@ -613,6 +616,7 @@ nak(struct dhcp_server *s, const struct dhcp_msg *m, const char *why)
 		return;
 	reply_dest(s, m, DHCPNAK, ro.yiaddr, &d);
 	event(s, "NAK to %s: %s", dhcp_mac_str(m->chaddr, mac), why);
+	status_dhcp_error(s->srv->status, m->chaddr, why, loop_now(s->loop));
 	send_reply(s, pkt, len, &d, s->addr);
 }
 
@@ -635,6 +639,7 @@ on_discover(struct dhcp_server *s, const struct dhcp_msg *m, const uint8_t *pkt,
 	e = dhcp_leases_pick(&s->leases, m->chaddr, now);
 	if (e == NULL) {
 		event(s, "pool exhausted: no address for %s", dhcp_mac_str(m->chaddr, mac));
+		status_dhcp_error(s->srv->status, m->chaddr, "pool exhausted", loop_now(s->loop));
 		return;
 	}
 	if (e->probing && e->state == LEASE_OFFERED)
@@ -976,6 +981,8 @@ proxy(struct dhcp_server *s, const struct dhcp_msg *m, const struct dhcp_rx *rx,
 		return;
 	r = reservation_by_mac(s, m->chaddr);
 	boot_for(s, server, &ci, r && r->entry[0] ? r->entry : NULL, &boot);
+	status_dhcp(s->srv->status, m->chaddr, &ci, &boot, m->ciaddr, r && r->entry[0] ? r->entry :
+	    NULL, loop_now(s->loop));
 	if (boot.kind == DHCP_BOOT_NONE) {
 		event(s, "proxy: %s: no boot file: %s", dhcp_mac_str(m->chaddr, mac), boot.why);
 		return;

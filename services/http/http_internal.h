@@ -11,6 +11,7 @@
 #include "common/loop.h"
 #include "http/http.h"
 #include "http/http_parse.h"
+#include "status/status.h"
 #include "vfs/vfs.h"
 
 struct tls_conn;
@@ -67,6 +68,8 @@ struct http_conn {
 	char path[HTTP_LOG_PATH];
 	char peer[64];
 	char server_url[80];    /* http://ADDR[:PORT] the client reached */
+	struct sockaddr_storage peer_addr;
+	struct status_ref st;   /* the client table's view of this response */
 
 	struct tls_conn *tls;
 };

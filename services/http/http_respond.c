@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "http/http_internal.h"
 #include "serve/serve.h"
+#include "status/status_serve.h"
 
 #define BOUNDARY "pxestick-byteranges-7d1f3a"
 
@@ -343,6 +344,22 @@ respond_file(struct http_conn *c, const struct http_request *req, int is_head)
 	head_end(c, is_head);
 }
 
+/* A document made for this request (the status pages): never cached. */
+static void
+respond_generated(struct http_conn *c, const char *type, int is_head)
+{
+	if (buf_failed(&c->text)) {
+		http_respond_error(c, 500, "out of memory");
+		return;
+	}
+	head_begin(c, 200);
+	head_add(c, "Content-Type: %s\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; "
+	    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'\r\n", type);
+	add_piece(c, PIECE_TEXT, 0, c->text.len);
+	head_end(c, is_head);
+}
+
 static void
 respond_redirect(struct http_conn *c, const char *path, int is_head)
 {
@@ -366,7 +383,7 @@ http_respond(struct http_conn *c, const struct http_request *req)
 	struct serve *srv = c->srv->srv;
 	struct vfs_request rq = { c->server_url, req->query.p, req->query.len };
 	char path[VFS_MAX_PATH];
-	const char *reason = NULL;
+	const char *reason = NULL, *type;
 	int is_head = req->method == HTTP_HEAD, rc;
 
 	http_response_reset(c);
@@ -378,6 +395,11 @@ http_respond(struct http_conn *c, const struct http_request *req)
 	if (vfs_path_clean(req->path.p, req->path.len, 1, path, sizeof(path), &reason) != 0) {
 		log_msg("http: %s: refused path: %s", c->peer, reason);
 		http_respond_error(c, 400, reason);
+		return;
+	}
+	if (status_server_page(srv->status_srv, path, req->query.p, req->query.len, &c->text,
+	    &type) == 0) {
+		respond_generated(c, type, is_head);
 		return;
 	}
 	rc = vfs_open(srv->vfs, path, &rq, &c->file);

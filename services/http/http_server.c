@@ -42,6 +42,8 @@ conn_free(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
 
+	status_done(s->srv->status, &c->st, c->body_sent, "the connection closed before the end",
+	    loop_now(s->loop));
 	loop_del(s->loop, &c->h);
 	loop_timer_cancel(s->loop, &c->timer);
 	close(c->h.fd);
@@ -85,6 +87,34 @@ conn_drain(struct http_conn *c)
 	}
 	shutdown(c->h.fd, SHUT_WR);
 	conn_want(c, EPOLLIN);
+}
+
+/* Tell the client table (status/status.h) what this request was. */
+static void
+status_note(struct http_conn *c, const struct http_request *req)
+{
+	struct status_request rq;
+	char why[64];
+
+	memset(&rq, 0, sizeof(rq));
+	for (size_t i = 0; i < c->n_pieces; i++)
+		rq.body += c->pieces[i].len;
+	rq.via = STATUS_VIA_HTTP;
+	rq.peer = (const struct sockaddr *)&c->peer_addr;
+	rq.path = req->path.p;
+	rq.path_len = req->path.len;
+	rq.agent = req->user_agent.p;
+	rq.agent_len = req->user_agent.len;
+	if (c->status >= 400) {
+		snprintf(why, sizeof(why), "%d %s", c->status, http_status_text(c->status));
+		rq.error = why;
+	}
+	rq.size = rq.body;
+	if (c->file_open && c->n_pieces == 1 && c->pieces[0].kind == PIECE_FILE) {
+		rq.base = c->pieces[0].off; /* a range: progress through the file */
+		rq.size = c->file.size;
+	}
+	status_request(c->srv->srv->status, &rq, &c->st, c->t_start);
 }
 
 static void
@@ -136,6 +166,7 @@ conn_request(struct http_conn *c, size_t end)
 	} else {
 		note_request(c, &req);
 		http_respond(c, &req);
+		status_note(c, &req);
 	}
 	/* The head is consumed; pipelined requests stay in the buffer. */
 	memmove(c->in, c->in + end, c->in_len - end);
@@ -293,6 +324,7 @@ static int
 response_done(struct http_conn *c)
 {
 	access_log(c);
+	status_done(c->srv->srv->status, &c->st, c->body_sent, NULL, loop_now(c->srv->loop));
 	http_response_reset(c);
 	if (!c->keep_alive) {
 		conn_drain(c);
@@ -330,6 +362,7 @@ conn_write(struct http_conn *c)
 		}
 		c->piece_done += (uint64_t)n;
 		c->body_sent += (uint64_t)n;
+		status_progress(c->srv->srv->status, &c->st, c->body_sent, loop_now(c->srv->loop));
 		budget -= (uint64_t)n;
 		if (c->piece_done == p->len) {
 			c->cur++;
@@ -525,6 +558,7 @@ conn_new(struct http_server *s, int fd, const struct sockaddr_storage *ss)
 	c->timer.cb = conn_timeout;
 	c->timer.ctx = c;
 	c->state = CONN_READING;
+	c->peer_addr = *ss;
 	format_peer(ss, c->peer, sizeof(c->peer));
 	format_server_url(c, fd);
 	if (s->creds != NULL) {

@@ -16,6 +16,7 @@
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "serve/serve.h"
+#include "status/status_serve.h"
 #include "tftp/tftp.h"
 
 static const char serve_usage[] =
@@ -136,6 +137,7 @@ on_signal(struct loop *l, int signo, void *ctx)
 static int
 start_services(struct serve *s, char *err, size_t errlen)
 {
+	s->status_srv = status_server_start(s);
 	if (s->cfg.http_port != 0 &&
 	    (s->http = http_server_start(s, s->cfg.http_port, 0, err, errlen)) == NULL)
 		return -1;
@@ -161,6 +163,8 @@ stop_services(struct serve *s)
 	s->tftp = NULL;
 	dhcp_server_stop(s->dhcp);
 	s->dhcp = NULL;
+	status_server_stop(s->status_srv);
+	s->status_srv = NULL;
 }
 
 static void

@@ -16,6 +16,8 @@
 struct http_server;
 struct tftp_server;
 struct dhcp_server;
+struct status;
+struct status_server;
 
 struct serve {
 	struct loop loop;
@@ -27,6 +29,8 @@ struct serve {
 	struct http_server *http, *https;
 	struct tftp_server *tftp;
 	struct dhcp_server *dhcp;
+	struct status *status;  /* the client table services report to, or NULL */
+	struct status_server *status_srv;
 };
 
 int serve_main(int argc, char **argv);

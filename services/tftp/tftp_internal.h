@@ -35,6 +35,7 @@
 
 #include "common/limits.h"
 #include "common/loop.h"
+#include "status/status.h"
 #include "tftp/tftp.h"
 #include "tftp/tftp_packet.h"
 #include "vfs/vfs.h"
@@ -156,6 +157,7 @@ struct tftp_transfer {
 	uint64_t t_start;
 	uint64_t size;
 	void *mem;
+	struct status_ref st;         /* the client table's view of it */
 };
 
 struct tftp_server {

@@ -207,6 +207,24 @@ transfer_log(const struct tftp_transfer *t, uint64_t now)
 		    (unsigned long long)ms, (unsigned long long)x->retransmits);
 }
 
+/* Tell the client table (status/status.h) about a request. */
+static void
+note_status(const struct tftp_server *s, const struct sockaddr_storage *peer, const char *name,
+    const char *error, uint64_t size, struct status_ref *ref)
+{
+	struct status_request rq;
+	struct status_ref none;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.via = STATUS_VIA_TFTP;
+	rq.peer = (const struct sockaddr *)peer;
+	rq.path = name;
+	rq.path_len = strlen(name);
+	rq.error = error;
+	rq.size = rq.body = size;
+	status_request(s->srv->status, &rq, ref != NULL ? ref : &none, loop_now(s->loop));
+}
+
 static void
 transfer_free(struct tftp_transfer *t)
 {
@@ -236,8 +254,11 @@ transfer_sync(struct tftp_transfer *t)
 	struct tftp_xfer *x = &t->x;
 	uint64_t now = loop_now(l);
 
+	status_progress(t->srv->srv->status, &t->st, x->bytes_acked, now);
 	if (x->state == TFTP_XFER_DONE || x->state == TFTP_XFER_FAILED) {
 		transfer_log(t, now);
+		status_done(t->srv->srv->status, &t->st, x->bytes_acked,
+		    x->state == TFTP_XFER_DONE ? NULL : x->reason, now);
 		transfer_free(t);
 		return;
 	}
@@ -398,6 +419,7 @@ start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct t
 		free(t);
 		why = open_error(rc, &code);
 		refuse(a, peer, name_log, code, why);
+		note_status(s, &a->peer, path, why, 0, NULL);
 		return;
 	}
 	fd = client_socket(a);
@@ -460,6 +482,7 @@ start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct t
 		s->transfers->prev = t;
 	s->transfers = t;
 	s->n_transfers++;
+	note_status(s, &a->peer, path, NULL, t->size, &t->st);
 	tftp_xfer_pump(&t->x, t->t_start);
 	transfer_sync(t);
 }

@@ -135,7 +135,11 @@ elif IMG_CMDLINE=pxestick.syncevery=2 && image "$n" --iso "$ISO" --keys "$KEYS" 
 	VM_SNAPSHOT=on
 	vm_shows "$n: console shows authoritative mode" '^mode: +authoritative: no other DHCP server answered'
 	vm_shows "$n: console shows 10.99.0.1" '^address: +10\.99\.0\.1 '
-	vm_shows "$n: serving line names authoritative DHCP" 'pxestick: serving .*dhcp authoritative'
+	# Alone on the network, the appliance runs pxestick's DHCP in auto:
+	# it probes once more, then serves addresses and keeps watching.
+	vm_shows "$n: serving line names DHCP auto on the interface" 'pxestick: serving .*dhcp auto \(probing\) on eth0'
+	vm_wait 'dhcp: auto: no other DHCP server answered .*authoritative on eth0' >/dev/null
+	vm_shows "$n: DHCP turns authoritative after its own probe" 'dhcp: auto: no other DHCP server answered .*: authoritative on eth0'
 	vm_shows "$n: console shows the ISO verified" 'ISO isos/archiso\.iso: verified'
 	calm "$n"
 	check "$n: HTTP /boot.ipxe from the namespace" sh -c \
