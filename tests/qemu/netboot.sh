@@ -60,6 +60,22 @@ client_ip() {
 	} | tail -n 1
 }
 
+# live_in_status ROW MAC: the appliance's /status.json must show MAC at
+# "live" or "ssh" (script.cfg fetched) -- what a technician would see.
+live_in_status() {
+	ap=$(nb_console "$TMPD/appliance.log" | sed -n 's/^address: *\([0-9.]*\).*/\1/p' | head -n 1)
+	ip netns exec "$NB_NS" curl -s --max-time 10 "http://${ap:-10.99.0.1}/status.json" \
+		> "$TMPD/$1.status.json"
+	if python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+ok = any(c.get("mac") == sys.argv[2] and c.get("phase") in ("live", "ssh") for c in d["clients"])
+sys.exit(0 if ok else 1)' "$TMPD/$1.status.json" "$2" 2>/dev/null; then
+		echo "live" > "$TMPD/$1.status"
+	else
+		echo "not live: $(head -c 300 "$TMPD/$1.status.json")" > "$TMPD/$1.status"
+	fi
+}
+
 # watch ROW MAC: follow the row through its stages until SSH works or it
 # fails; its verdict in $TMPD/ROW.result.
 watch() {
@@ -88,6 +104,7 @@ watch() {
 			    grep -q pxestick-netboot-test "$TMPD/$row.ssh"; then
 				record "$row" ssh
 				echo "ok $addr" > "$TMPD/$row.result"
+				live_in_status "$row" "$mac"
 			else
 				echo "ssh to $addr failed: $(tail -n 2 "$TMPD/$row.ssh" | tr '\n' ' ')" \
 					> "$TMPD/$row.result"
@@ -147,6 +164,11 @@ scenario() {
 		times="DHCP $(stage_time "$row" dhcp) s, iPXE $(stage_time "$row" ipxe) s, kernel+initramfs $(stage_time "$row" kernel) s, airootfs $(stage_time "$row" airootfs) s, script.cfg $(stage_time "$row" script) s, SSH $(stage_time "$row" ssh) s"
 		if grep -q '^ok' "$TMPD/$row.result" 2>/dev/null; then
 			ok "$mode/$row: SSH login with the injected key ($times)"
+			if grep -q '^live$' "$TMPD/$row.status" 2>/dev/null; then
+				ok "$mode/$row: /status.json shows the client as live"
+			else
+				not_ok "$mode/$row: /status.json: $(cat "$TMPD/$row.status" 2>/dev/null)"
+			fi
 		else
 			not_ok "$mode/$row: $(cat "$TMPD/$row.result" 2>/dev/null) ($times)"
 			nb_console "$TMPD/$row.log" | tail -n 15 | sed 's/^/# client: /'
@@ -156,7 +178,7 @@ scenario() {
 	nb_cleanup
 	mkdir -p "$BUILD/netboot-logs"
 	cp "$TMPD"/*.log "$BUILD/netboot-logs/" 2>/dev/null
-	for row in $rows; do rm -f "$TMPD/$row.stages" "$TMPD/$row.result" "$TMPD/$row.log"; done
+	for row in $rows; do rm -f "$TMPD/$row.stages" "$TMPD/$row.result" "$TMPD/$row.log" "$TMPD/$row.status"; done
 }
 
 [ $# -gt 0 ] || set -- authoritative:bios-virtio+uefi-pxe
