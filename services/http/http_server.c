@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -319,6 +320,56 @@ send_piece(struct http_conn *c, const struct http_piece *p, uint64_t budget, int
 	}
 }
 
+/* Where a piece's bytes are when they are in memory (text, or a
+ * generated document), else NULL. */
+static const char *
+piece_memory(const struct http_conn *c, const struct http_piece *p)
+{
+	if (p->kind == PIECE_TEXT)
+		return c->text.data + p->off;
+	if (c->file.kind == VFS_MEM)
+		return c->file.mem + p->off;
+	return NULL;
+}
+
+/*
+ * A small response held in memory (boot.ipxe, script.cfg, errors,
+ * listings): head and body in one sendmsg instead of two system calls.
+ * Whatever does not go out is left to the usual path.
+ */
+static ssize_t
+send_head_and_body(struct http_conn *c)
+{
+	const struct http_piece *p = &c->pieces[0];
+	struct iovec iov[2];
+	struct msghdr msg;
+	size_t head_left = c->head_len - c->head_off;
+	ssize_t n;
+
+	iov[0].iov_base = c->head + c->head_off;
+	iov[0].iov_len = head_left;
+	iov[1].iov_base = (void *)(uintptr_t)(piece_memory(c, p) + c->piece_done);
+	iov[1].iov_len = (size_t)(p->len - c->piece_done);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	n = sendmsg(c->h.fd, &msg, MSG_NOSIGNAL);
+	if (n <= 0)
+		return n;
+	if ((size_t)n <= head_left) {
+		c->head_off += (size_t)n;
+		return n;
+	}
+	c->head_off = c->head_len;
+	c->piece_done += (uint64_t)n - head_left;
+	c->body_sent += (uint64_t)n - head_left;
+	if (c->piece_done == p->len) {
+		c->cur = 1;
+		c->piece_done = 0;
+	}
+	return n;
+}
+
 /* Called when the whole response is out. 1: keep going, -1: freed. */
 static int
 response_done(struct http_conn *c)
@@ -344,6 +395,12 @@ conn_write(struct http_conn *c)
 	uint64_t budget = HTTP_TURN_BYTES;
 	ssize_t n;
 
+	if (c->head_off < c->head_len && c->tls == NULL && c->n_pieces == 1 &&
+	    piece_memory(c, &c->pieces[0]) != NULL) {
+		n = send_head_and_body(c);
+		if (n < 0)
+			goto failed;
+	}
 	while (c->head_off < c->head_len) {
 		n = conn_send(c, c->head + c->head_off, c->head_len - c->head_off, c->n_pieces > 0);
 		if (n < 0)
