@@ -81,7 +81,7 @@ TEST_BINS = $(BUILD)/pxestick $(BUILD)/pxestick-asan $(BUILD)/unit-musl \
             $(BUILD)/unit-asan $(FUZZERS) $(BUILD)/tls-test-server
 
 test: deps
-	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@$(MAKE) -s --no-print-directory $(TEST_BINS)
 	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
 	@BUILD=$(BUILD) sh tests/run.sh
 
