@@ -246,9 +246,11 @@ serve_main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
+	/* The state dir first: the tree keeps its ISO verdicts there. */
+	if (state_dir_prepare(&s.cfg, pw) != 0)
+		goto out;
 	s.vfs = vfs_build(&s.cfg, log_line, NULL, err, sizeof(err));
-	if (s.vfs == NULL || loop_signals(&s.loop, &set, on_signal, &s) != 0 ||
-	    state_dir_prepare(&s.cfg, pw) != 0) {
+	if (s.vfs == NULL || loop_signals(&s.loop, &set, on_signal, &s) != 0) {
 		if (s.vfs == NULL)
 			log_msg("%s", err);
 		goto out;

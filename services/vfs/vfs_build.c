@@ -25,7 +25,88 @@ struct builder {
 	vfs_log_fn *log;
 	void *ctx;
 	size_t cap_isos, cap_refused;
+	const char *state;      /* the state dir: where verdicts are kept */
+	struct buf known;       /* the verdicts read at start */
+	struct buf verdicts;    /* the verdicts to keep: ISOs served now */
 };
+
+/*
+ * A full SHA-512 of every airootfs at every start costs 10-40 s per real
+ * ISO on a USB stick.  An ISO that passed keeps its verdict in
+ * STATE/verified-isos, one line "SIZE MTIME.NSEC PATH"; it is checked
+ * again only when its size or modification time changed (or the line is
+ * gone).  Only ISOs served now are kept, so a removed ISO is forgotten.
+ */
+#define VERDICTS_FILE "verified-isos"
+
+static void
+verdict_key(const struct stat *st, const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%lld %lld.%09ld %s\n", (long long)st->st_size,
+	    (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec, path);
+}
+
+static void
+verdicts_read(struct builder *b)
+{
+	char path[SETTINGS_PATH + 32], chunk[4096];
+	ssize_t n;
+	int fd;
+
+	buf_init(&b->known);
+	buf_init(&b->verdicts);
+	if (b->state[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/%s", b->state, VERDICTS_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b->known.len < 256 * 1024)
+		buf_append(&b->known, chunk, (size_t)n);
+	close(fd);
+}
+
+/* Was this exact file (same size, same mtime) verified before? */
+static int
+verdict_known(const struct builder *b, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = b->known.data, *end = p + b->known.len;
+
+	while (p != NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (len == n && memcmp(p, key, n) == 0)
+			return 1;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Write the verdicts of the ISOs served now: temp file, fsync, rename. */
+static void
+verdicts_write(struct builder *b)
+{
+	char path[SETTINGS_PATH + 32], tmp[SETTINGS_PATH + 40];
+	int fd, ok;
+
+	if (b->state[0] == '\0' || buf_failed(&b->verdicts) ||
+	    (b->verdicts.len == b->known.len &&
+	    (b->known.len == 0 || memcmp(b->verdicts.data, b->known.data, b->known.len) == 0)))
+		return;
+	snprintf(path, sizeof(path), "%s/%s", b->state, VERDICTS_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return; /* no state dir (yet): verify again next time */
+	ok = write_all(fd, b->verdicts.data ? b->verdicts.data : "", b->verdicts.len) == 0 &&
+	    fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0)
+		(void)unlink(tmp);
+}
 
 static void
 logf_(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -93,8 +174,9 @@ add_iso(struct builder *b, const char *path)
 {
 	struct vfs *v = b->v;
 	struct vfs_iso *vi;
-	char err[512];
+	char err[512], key[SETTINGS_PATH + 64];
 	struct stat st;
+	int cached;
 
 	if (v->n_isos == b->cap_isos) {
 		size_t n = b->cap_isos ? b->cap_isos * 2 : 4;
@@ -115,22 +197,26 @@ add_iso(struct builder *b, const char *path)
 		refuse(b, path, err);
 		return;
 	}
+	if (fstat(iso_fd(vi->img), &st) != 0)
+		memset(&st, 0, sizeof(st));
+	verdict_key(&st, path, key, sizeof(key));
+	cached = verdict_known(b, key);
 	vi->arch = malloc(sizeof(*vi->arch));
 	if (vi->arch == NULL ||
 	    archiso_load(vi->arch, vi->img, path, note_to_log, b, err, sizeof(err)) != 0 ||
-	    archiso_verify(vi->arch, err, sizeof(err)) != 0) {
+	    (!cached && archiso_verify(vi->arch, err, sizeof(err)) != 0)) {
 		refuse(b, path, vi->arch == NULL ? "out of memory" : err);
 		free(vi->arch);
 		iso_close(vi->img);
 		return;
 	}
+	buf_puts(&b->verdicts, key);
 	unique_name(v, vi->arch->name, sizeof(vi->arch->name));
 	snprintf(vi->name, sizeof(vi->name), "%s", vi->arch->name);
-	if (fstat(iso_fd(vi->img), &st) == 0)
-		vi->file_mtime = st.st_mtime;
+	vi->file_mtime = st.st_mtime;
 	v->n_isos++;
-	logf_(b, "ISO %s: verified, served as /iso/%s/ (%zu boot entries)", path, vi->name,
-	    vi->arch->n_entries);
+	logf_(b, "ISO %s: verified%s, served as /iso/%s/ (%zu boot entries)", path,
+	    cached ? " (unchanged since its last check)" : "", vi->name, vi->arch->n_entries);
 }
 
 static int
@@ -266,14 +352,19 @@ menu_default(struct builder *b, const char *spec)
 struct vfs *
 vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_t errlen)
 {
-	struct builder b = { NULL, log, ctx, 0, 0 };
+	struct builder b;
 	struct vfs *v = calloc(1, sizeof(*v));
 
 	if (v == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	memset(&b, 0, sizeof(b));
 	b.v = v;
+	b.log = log;
+	b.ctx = ctx;
+	b.state = s->state;
+	verdicts_read(&b);
 	v->refs = 1;
 	v->built = (int64_t)time(NULL);
 	v->menu_timeout = s->menu_timeout;
@@ -292,6 +383,9 @@ vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_
 	}
 	if (v->n_isos == 0)
 		logf_(&b, "no ISO is being served: add an Arch .iso (--iso PATH)");
+	verdicts_write(&b);
+	buf_free(&b.known);
+	buf_free(&b.verdicts);
 	menu_default(&b, s->menu_default);
 	read_keys(&b, s->keys);
 	if (v->script == NULL)

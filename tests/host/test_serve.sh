@@ -79,6 +79,12 @@ for _ in $(seq 1 100); do
 done
 check "SIGHUP reloads: 2 ISOs served, the corrupt one refused, keys found" \
 	grep -q 'reloaded: 2 ISO(s) served, 1 refused, script.cfg served' "$TMPD/log"
+check "reload: an unchanged ISO keeps its verdict (no second full checksum)" \
+	grep -q "ISO $TMPD/isos/archiso.iso: verified (unchanged since its last check)" "$TMPD/log"
+check "reload: a new ISO is checked in full" \
+	grep -q "ISO $TMPD/isos/archiso-2021.iso: verified, served" "$TMPD/log"
+check "the verdicts are kept in the state dir, one line per served ISO" sh -c "
+	[ \$(wc -l < '$ST/verified-isos') = 2 ] && grep -q 'archiso-2021.iso\$' '$ST/verified-isos'"
 check "after reload the new ISO is served" sh -c "
 	[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/iso/archiso-2021/loader/entries/archiso-x86_64-linux.conf) = 200 ]"
 check "after reload the refused ISO is not served" sh -c "
@@ -86,6 +92,16 @@ check "after reload the refused ISO is not served" sh -c "
 check "after reload script.cfg is served" sh -c "curl -sf http://127.0.0.1:$PORT/script.cfg | head -n 1 | grep -q '^#!/bin/sh'"
 wait $cpid
 check "a download running across SIGHUP completes intact" cmp "$TMPD/big.got" "$TMPD/files/big.bin"
+# A changed ISO (its mtime) is checked in full again.
+touch "$TMPD/isos/archiso.iso"
+n_before=$(grep -c 'reloaded:' "$TMPD/log")
+kill -HUP $pid
+for _ in $(seq 1 100); do
+	[ "$(grep -c 'reloaded:' "$TMPD/log")" -gt "$n_before" ] && break
+	sleep 0.1
+done
+check "reload: an ISO whose mtime changed is checked in full again" sh -c "
+	tail -n 12 '$TMPD/log' | grep -q 'ISO $TMPD/isos/archiso.iso: verified, served'"
 printf 'http-port = oops\n' >> "$TMPD/good.conf"
 kill -HUP $pid
 sleep 0.5
