@@ -409,6 +409,7 @@ start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct t
 		return;
 	}
 	server_url(s, &a->local, url, sizeof(url));
+	memset(&vrq, 0, sizeof(vrq)); /* no query: TFTP names carry none */
 	vrq.server_url = url;
 	rc = vfs_open(s->srv->vfs, path, &vrq, &t->file);
 	if (rc == VFS_OK && t->file.kind == VFS_DIR) {
