@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/net.h"
 #include "http/http_internal.h"
 #include "serve/serve.h"
 #include "tls/tls_cert.h"
@@ -680,34 +681,15 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 static int
 listen_socket(const char *addr, uint16_t port, char *err, size_t errlen)
 {
-	struct sockaddr_in6 a6;
-	struct sockaddr_in a4;
-	struct sockaddr *sa;
+	struct sockaddr_storage ss;
 	socklen_t salen;
-	int fd, on = 1, family;
+	int fd, on = 1;
 
-	memset(&a4, 0, sizeof(a4));
-	memset(&a6, 0, sizeof(a6));
-	if (addr[0] != '\0' && strchr(addr, ':') != NULL) {
-		family = AF_INET6;
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons(port);
-		if (inet_pton(AF_INET6, addr, &a6.sin6_addr) != 1)
-			goto bad_addr;
-		sa = (struct sockaddr *)&a6;
-		salen = sizeof(a6);
-	} else {
-		family = AF_INET;
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons(port);
-		if (addr[0] != '\0' && inet_pton(AF_INET, addr, &a4.sin_addr) != 1)
-			goto bad_addr;
-		sa = (struct sockaddr *)&a4;
-		salen = sizeof(a4);
-	}
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (net_listen_addr(addr, port, &ss, &salen) != 0)
+		goto bad_addr;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-	    bind(fd, sa, salen) != 0 || listen(fd, 1024) != 0) {
+	    bind(fd, (struct sockaddr *)&ss, salen) != 0 || listen(fd, 1024) != 0) {
 		snprintf(err, errlen, "http: cannot listen on %s:%u: %s", addr[0] ? addr : "*",
 		    port, strerror(errno));
 		if (fd >= 0)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/net.h"
 #include "serve/serve.h"
 #include "tftp/tftp_internal.h"
 
@@ -621,24 +622,8 @@ listen_socket(struct tftp_server *s, const char *addr, uint16_t port, char *err,
 	socklen_t len;
 	int fd, on = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (addr[0] != '\0' && strchr(addr, ':') != NULL) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, addr, &a6->sin6_addr) != 1)
-			goto bad_addr;
-		len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		if (addr[0] != '\0' && inet_pton(AF_INET, addr, &a4->sin_addr) != 1)
-			goto bad_addr;
-		len = sizeof(*a4);
-	}
+	if (net_listen_addr(addr, port, &ss, &len) != 0)
+		goto bad_addr;
 	s->family = ss.ss_family;
 	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 ||
