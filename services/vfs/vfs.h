@@ -6,9 +6,14 @@
  *                   server address the client reached us on)
  *   /script.cfg     the SSH key installer (from the keys file)
  *
- * A struct vfs is immutable once built and reference-counted: a reload
- * builds a new one while transfers in flight keep the old one alive.
- * Not thread-safe (one event loop).
+ * A struct vfs is reference-counted: a reload builds a new one while
+ * transfers in flight keep the old one alive.  What it serves is fixed
+ * once built; the one thing that changes afterwards is a memo of the
+ * boot menus generated so far.  Generated documents are themselves
+ * reference-counted (struct vfs_doc), and an open file holds its own
+ * reference, so a memo slot reused for another variant never frees a
+ * document that a reader is still sending.  Not thread-safe (one event
+ * loop).
  */
 #ifndef PXESTICK_VFS_H
 #define PXESTICK_VFS_H
@@ -24,6 +29,23 @@
 
 #define VFS_MAX_PATH 1024
 #define VFS_MENU_CACHE 8
+
+/*
+ * A document made in memory (boot.ipxe, script.cfg): shared by whoever
+ * holds a reference -- the tree or its memo, and every open file of it.
+ */
+struct vfs_doc {
+	unsigned refs;
+	size_t len;
+	char data[];
+};
+
+/* A document of len bytes, a copy of data (or zeroes when data is NULL,
+ * for the caller to fill), NUL-terminated after them, with one
+ * reference; NULL without memory. */
+struct vfs_doc *vfs_doc_new(const char *data, size_t len);
+/* Drop a reference; the last one frees it.  NULL is fine. */
+void vfs_doc_unref(struct vfs_doc *d);
 
 /* One ISO as the tree sees it. */
 struct vfs_iso {
@@ -48,17 +70,16 @@ struct vfs {
 	size_t n_isos;
 	struct vfs_refused *refused;
 	size_t n_refused;
-	char *script;                /* script.cfg, or NULL (see script_reason) */
-	size_t script_len;
+	struct vfs_doc *script;      /* script.cfg, or NULL (see script_reason) */
 	size_t n_keys;
 	char script_reason[256];
 	int64_t built;               /* when (ETags of generated documents) */
 	/* boot.ipxe as last generated per (server URL, fixed entry): most
-	 * clients reach one address, so this is nearly always a hit. */
+	 * clients reach one address, so this is nearly always a hit.  The
+	 * memo holds a reference to each document it keeps. */
 	struct vfs_menu_cache {
 		char key[128];
-		char *data;
-		size_t len;
+		struct vfs_doc *doc;
 	} menus[VFS_MENU_CACHE];
 	size_t next_menu;
 	unsigned menu_timeout;
@@ -104,7 +125,8 @@ struct vfs_file {
 	int fd;                      /* DISK: ours (closed by vfs_close); ISO: the image's */
 	const struct iso_extent *ext; /* ISO: the data extents */
 	size_t n_ext;
-	const char *mem;             /* MEM: the document (owned by the tree) */
+	struct vfs_doc *doc;         /* MEM: the document (a reference, held while open) */
+	const char *mem;             /* MEM: doc->data */
 	enum vfs_dir dir;            /* DIR: which kind */
 	const struct vfs_iso *iso;   /* ISO, DIR_IN_ISO */
 	uint32_t iso_id;

@@ -292,9 +292,9 @@ read_keys(struct builder *b, const char *path)
 		return;
 	}
 	need = keys_script(NULL, 0, text, len, NULL, 0, &scan, NULL, NULL, &err);
-	if (need > 0 && scan.nkeys > 0 && (v->script = malloc(need + 1)) != NULL) {
-		keys_script(v->script, need + 1, text, len, NULL, 0, &scan, NULL, NULL, &err);
-		v->script_len = need;
+	if (need > 0 && scan.nkeys > 0 && (v->script = vfs_doc_new(NULL, need)) != NULL) {
+		keys_script(v->script->data, need + 1, text, len, NULL, 0, &scan, NULL, NULL,
+		    &err);
 		v->n_keys = scan.nkeys;
 	}
 	if (scan.nbad > 0)
@@ -411,9 +411,9 @@ vfs_unref(struct vfs *v)
 	if (v->files_fd >= 0)
 		close(v->files_fd);
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
-		free(v->menus[i].data);
+		vfs_doc_unref(v->menus[i].doc);
 	free(v->isos);
 	free(v->refused);
-	free(v->script);
+	vfs_doc_unref(v->script);
 	free(v);
 }

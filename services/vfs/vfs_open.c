@@ -61,15 +61,43 @@ fnv64(const char *p, size_t n)
 	return h;
 }
 
+struct vfs_doc *
+vfs_doc_new(const char *data, size_t len)
+{
+	struct vfs_doc *d = malloc(sizeof(*d) + len + 1);
+
+	if (d == NULL)
+		return NULL;
+	d->refs = 1;
+	d->len = len;
+	if (data != NULL)
+		memcpy(d->data, data, len);
+	else
+		memset(d->data, 0, len);
+	d->data[len] = '\0';
+	return d;
+}
+
+void
+vfs_doc_unref(struct vfs_doc *d)
+{
+	if (d != NULL && --d->refs == 0)
+		free(d);
+}
+
+/* The file holds its own reference: the document lives while it is open. */
 static int
-open_mem(struct vfs *v, struct vfs_file *f, const char *data, size_t len, const char *type)
+open_mem(struct vfs *v, struct vfs_file *f, struct vfs_doc *doc, const char *type)
 {
 	file_init(f, v, VFS_MEM);
-	f->mem = data;
-	f->size = len;
+	doc->refs++;
+	f->doc = doc;
+	f->mem = doc->data;
+	f->size = doc->len;
 	f->mtime = v->built;
 	f->type = type;
-	snprintf(f->etag, sizeof(f->etag), "\"g%016llx\"", (unsigned long long)fnv64(data, len));
+	snprintf(f->etag, sizeof(f->etag), "\"g%016llx\"",
+	    (unsigned long long)fnv64(doc->data, doc->len));
 	return VFS_OK;
 }
 
@@ -109,6 +137,7 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 {
 	const struct archiso *list[SETTINGS_MAX_ISOS * 4];
 	struct vfs_menu_cache *m;
+	struct vfs_doc *doc;
 	struct archiso_menu menu;
 	struct buf out;
 	char key[128];
@@ -122,25 +151,24 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 	snprintf(key, sizeof(key), "%s %u %zu %zu", menu.server, menu.timeout_s,
 	    menu.default_iso, menu.default_entry);
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
-		if (v->menus[i].data != NULL && strcmp(v->menus[i].key, key) == 0)
-			return open_mem(v, f, v->menus[i].data, v->menus[i].len,
-			    "text/plain; charset=utf-8");
+		if (v->menus[i].doc != NULL && strcmp(v->menus[i].key, key) == 0)
+			return open_mem(v, f, v->menus[i].doc, "text/plain; charset=utf-8");
 	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++)
 		list[n++] = v->isos[i].arch;
 	buf_init(&out);
 	archiso_ipxe(list, n, &menu, &out, NULL, NULL);
-	if (buf_failed(&out)) {
-		buf_free(&out);
+	doc = buf_failed(&out) ? NULL : vfs_doc_new(out.data, out.len);
+	buf_free(&out);
+	if (doc == NULL)
 		return VFS_EIO;
-	}
-	/* Round-robin replacement: at most VFS_MENU_CACHE variants live. */
+	/* Round-robin replacement: the memo drops its reference; files
+	 * still open on the old document keep theirs. */
 	m = &v->menus[v->next_menu];
 	v->next_menu = (v->next_menu + 1) % VFS_MENU_CACHE;
-	free(m->data);
+	vfs_doc_unref(m->doc);
 	snprintf(m->key, sizeof(m->key), "%s", key);
-	m->data = out.data;
-	m->len = out.len;
-	return open_mem(v, f, m->data, m->len, "text/plain; charset=utf-8");
+	m->doc = doc;
+	return open_mem(v, f, doc, "text/plain; charset=utf-8");
 }
 
 static int
@@ -148,7 +176,7 @@ open_script(struct vfs *v, struct vfs_file *f)
 {
 	if (v->script == NULL)
 		return VFS_NOKEYS;
-	return open_mem(v, f, v->script, v->script_len, "text/x-shellscript; charset=utf-8");
+	return open_mem(v, f, v->script, "text/x-shellscript; charset=utf-8");
 }
 
 static int
@@ -276,8 +304,10 @@ vfs_close(struct vfs_file *f)
 		return;
 	if (f->kind == VFS_DISK && f->fd >= 0)
 		close(f->fd);
+	vfs_doc_unref(f->doc);
 	vfs_unref(f->vfs);
 	f->vfs = NULL;
+	f->doc = NULL;
 	f->mem = NULL;
 }
 
@@ -390,7 +420,7 @@ vfs_list(const struct vfs_file *d, vfs_list_fn *cb, void *ctx)
 		cb(ctx, "iso", 1, 0, v->built);
 		cb(ctx, "boot.ipxe", 0, 0, v->built);
 		if (v->script != NULL)
-			cb(ctx, "script.cfg", 0, v->script_len, v->built);
+			cb(ctx, "script.cfg", 0, v->script->len, v->built);
 		if (v->files_fd >= 0)
 			list_disk_dir(d, "", cb, ctx);
 		break;
