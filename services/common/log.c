@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -95,4 +96,12 @@ log_escape(char *dst, size_t dstsize, const void *src, size_t len)
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+void
+invariant_failed(const char *file, int line, const char *what)
+{
+	log_batch(0); /* writes what the turn logged so far */
+	log_msg("internal error at %s:%d: %s does not hold: stopping", file, line, what);
+	abort();
 }

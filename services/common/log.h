@@ -29,4 +29,16 @@ void log_flush(void);
  */
 char *log_escape(char *dst, size_t dstsize, const void *src, size_t len);
 
+/*
+ * A broken invariant is a bug, not bad input: say where, and stop (the
+ * supervisor restarts the server) rather than go on in a state nobody
+ * reasoned about.
+ */
+#define INVARIANT(cond)                                                      \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			invariant_failed(__FILE__, __LINE__, #cond);         \
+	} while (0)
+_Noreturn void invariant_failed(const char *file, int line, const char *what);
+
 #endif

@@ -55,6 +55,28 @@ struct loop {
 	void (*after_turn)(void);
 };
 
+/* Set up a handle or a timer embedded in its owner (not yet in the loop). */
+static inline void
+loop_fd_init(struct loop_fd *h, int fd,
+    void (*cb)(struct loop *l, struct loop_fd *h, uint32_t events), void *ctx)
+{
+	h->fd = fd;
+	h->cb = cb;
+	h->ctx = ctx;
+	h->want = 0;
+	h->added = 0;
+}
+
+static inline void
+loop_timer_init(struct loop_timer *t, void (*cb)(struct loop *l, struct loop_timer *t),
+    void *ctx)
+{
+	t->deadline = 0;
+	t->cb = cb;
+	t->ctx = ctx;
+	t->slot = 0;
+}
+
 /* 0 or -1 with errno. */
 int loop_init(struct loop *l);
 void loop_free(struct loop *l);

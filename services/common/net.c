@@ -1,8 +1,11 @@
 #include "common/net.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 net_listen_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
@@ -23,4 +26,129 @@ net_listen_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, so
 		*len = sizeof(*a4);
 		return addr[0] == '\0' || inet_pton(AF_INET, addr, &a4->sin_addr) == 1 ? 0 : -1;
 	}
+}
+
+/* Datagram services want to know which local address a request reached. */
+static int
+want_pktinfo(int fd, int family)
+{
+	int on = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+}
+
+int
+net_listen(const char *what, const char *addr, uint16_t port, int type, int *family,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, on = 1, e;
+
+	if (net_listen_addr(addr, port, &ss, &len) != 0) {
+		snprintf(err, errlen, "%s: listen address \"%s\" is not an IP address", what, addr);
+		return -1;
+	}
+	*family = ss.ss_family;
+	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (type == SOCK_STREAM ?
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 :
+	    want_pktinfo(fd, ss.ss_family) != 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1024) != 0))
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	snprintf(err, errlen, "%s: cannot listen on %s:%u%s: %s", what, addr[0] ? addr : "*",
+	    port, type == SOCK_DGRAM ? "/udp" : "", strerror(e));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The address part of sa, and its port. */
+static void
+ip_and_port(const struct sockaddr *sa, char ip[INET6_ADDRSTRLEN], unsigned *port)
+{
+	snprintf(ip, INET6_ADDRSTRLEN, "?");
+	*port = 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)sa;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, INET6_ADDRSTRLEN);
+		*port = ntohs(a->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)sa;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, INET6_ADDRSTRLEN);
+		*port = ntohs(a->sin6_port);
+	}
+}
+
+char *
+net_addr_str(const struct sockaddr *sa, char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	ip_and_port(sa, ip, &port);
+	snprintf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	return out;
+}
+
+void
+net_server_url(const struct sockaddr *local, uint16_t http_port, char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN], port[8] = "";
+	unsigned unused;
+
+	ip_and_port(local, ip, &unused);
+	if (local->sa_family != AF_INET && local->sa_family != AF_INET6)
+		snprintf(ip, sizeof(ip), "0.0.0.0");
+	if (http_port != 80 && http_port != 0)
+		snprintf(port, sizeof(port), ":%u", http_port);
+	snprintf(out, size, local->sa_family == AF_INET6 ? "http://[%s]%s" : "http://%s%s", ip,
+	    port);
+}
+
+char *
+net_mac_str(const uint8_t mac[6], char *out)
+{
+	snprintf(out, NET_MAC_STR, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+	    mac[3], mac[4], mac[5]);
+	return out;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+size_t
+net_mac_parse(const char *s, size_t len, int dash_ok, uint8_t mac[6])
+{
+	if (len < 17)
+		return 0;
+	for (size_t k = 0; k < 6; k++) {
+		int hi = hexval(s[k * 3]), lo = hexval(s[k * 3 + 1]);
+		char sep = k < 5 ? s[k * 3 + 2] : ':';
+
+		if (hi < 0 || lo < 0 || (sep != ':' && !(dash_ok && sep == '-')))
+			return 0;
+		mac[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 17;
 }
