@@ -12,6 +12,18 @@
 #include "serve/serve.h"
 #include "status/status_cli.h"
 
+static int
+status_main(int argc, char **argv)
+{
+	return status_cli_main(argc, argv, serve_state_dir);
+}
+
+static int
+top_main(int argc, char **argv)
+{
+	return top_cli_main(argc, argv, serve_state_dir);
+}
+
 struct command {
 	const char *name;
 	const char *summary;
@@ -23,8 +35,8 @@ static const struct command commands[] = {
 	{ "iso", "read files out of an ISO 9660 image (info, ls, cat, extract)", iso_cli_main },
 	{ "keys", "check authorized_keys, write script.cfg (check, script)", keys_cli_main },
 	{ "archiso", "Arch ISO boot entries, boot.ipxe and airootfs verification", archiso_cli_main },
-	{ "status", "what the running server sees: clients, phases, downloads", status_cli_main },
-	{ "top", "full-screen dashboard of the running server's clients", top_cli_main },
+	{ "status", "what the running server sees: clients, phases, downloads", status_main },
+	{ "top", "full-screen dashboard of the running server's clients", top_main },
 };
 
 static void

@@ -137,6 +137,11 @@
 /* Bytes of one error message (a file name included). */
 #define TLS_MAX_ERROR           512
 
+/* ---- the served file tree (services/vfs) ---- */
+
+/* ISOs served from one tree (a directory's *.iso beyond this are left out). */
+#define VFS_MAX_ISOS            128
+
 /* ---- DHCP and proxyDHCP server (services/dhcp) ---- */
 
 /* Bytes of one DHCP message received or sent.  Larger datagrams (they
@@ -238,6 +243,8 @@
 /* Clients followed at once; when the table is full, the client idle the
  * longest is forgotten first (a room of machines is tens to hundreds). */
 #define STATUS_MAX_CLIENTS      512
+/* Bytes of a request's path kept to classify and show it. */
+#define STATUS_MAX_PATH         1024
 /* Recent events kept (phase changes, errors) for the log view. */
 #define STATUS_MAX_EVENTS       64
 /* An address learnt from DHCP or ARP is trusted this long (ms) before the

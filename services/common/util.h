@@ -9,7 +9,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-
 /*
  * Parse a decimal unsigned integer that is the whole of s, in [min, max].
  * Returns 0 and stores it in *out, or -1 (empty, junk, sign, overflow or

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/limits.h"
+#include "common/net.h"
 #include "common/util.h"
 #include "dhcp/dhcp_lease.h"
 
@@ -170,14 +171,6 @@ dhcp_leases_addr(const struct dhcp_leases *ls, const struct dhcp_lease *e)
 	return ls->start + (uint32_t)(e - ls->l);
 }
 
-char *
-dhcp_mac_str(const uint8_t mac[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-	    mac[4], mac[5]);
-	return out;
-}
-
 static char *
 ip_str(uint32_t addr, char out[16])
 {
@@ -222,7 +215,7 @@ static int
 journal_bound(struct dhcp_leases *ls, const struct dhcp_lease *e)
 {
 	char line[DHCP_MAX_JOURNAL_LINE], m[18], a[16];
-	int n = snprintf(line, sizeof(line), "B %s %s %lld\n", dhcp_mac_str(e->mac, m),
+	int n = snprintf(line, sizeof(line), "B %s %s %lld\n", net_mac_str(e->mac, m),
 	    ip_str(dhcp_leases_addr(ls, e), a), (long long)e->expires);
 
 	return journal_line(ls, line, (size_t)n);
@@ -232,7 +225,7 @@ static int
 journal_freed(struct dhcp_leases *ls, const struct dhcp_lease *e)
 {
 	char line[DHCP_MAX_JOURNAL_LINE], m[18], a[16];
-	int n = snprintf(line, sizeof(line), "F %s %s\n", dhcp_mac_str(e->mac, m),
+	int n = snprintf(line, sizeof(line), "F %s %s\n", net_mac_str(e->mac, m),
 	    ip_str(dhcp_leases_addr(ls, e), a));
 
 	return journal_line(ls, line, (size_t)n);
@@ -312,7 +305,7 @@ dhcp_leases_compact(struct dhcp_leases *ls)
 	for (uint32_t i = ls->bound.head; i != 0; i = ls->l[i - 1].next) {
 		const struct dhcp_lease *e = &ls->l[i - 1];
 
-		n = snprintf(line, sizeof(line), "B %s %s %lld\n", dhcp_mac_str(e->mac, m),
+		n = snprintf(line, sizeof(line), "B %s %s %lld\n", net_mac_str(e->mac, m),
 		    ip_str(dhcp_leases_addr(ls, e), a), (long long)e->expires);
 		if (out_line(&o, line, (size_t)n) != 0)
 			goto fail_mem;
@@ -332,7 +325,7 @@ dhcp_leases_compact(struct dhcp_leases *ls)
 
 		if (!e->has_mac)
 			continue;
-		n = snprintf(line, sizeof(line), "F %s %s\n", dhcp_mac_str(e->mac, m),
+		n = snprintf(line, sizeof(line), "F %s %s\n", net_mac_str(e->mac, m),
 		    ip_str(dhcp_leases_addr(ls, e), a));
 		if (out_line(&o, line, (size_t)n) != 0)
 			goto fail_mem;
@@ -443,26 +436,13 @@ dhcp_leases_pick(struct dhcp_leases *ls, const uint8_t mac[6], int64_t now)
 
 /* ---- loading ---- */
 
+/* A whole word that is a MAC. */
 static int
 parse_mac(const char *s, uint8_t mac[6])
 {
-	for (int i = 0; i < 6; i++) {
-		unsigned v = 0;
+	size_t n = strlen(s);
 
-		for (int k = 0; k < 2; k++) {
-			char c = s[3 * i + k];
-			unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
-			    c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16u;
-
-			if (d > 15)
-				return -1;
-			v = v << 4 | d;
-		}
-		if (s[3 * i + 2] != (i < 5 ? ':' : '\0'))
-			return -1;
-		mac[i] = (uint8_t)v;
-	}
-	return 0;
+	return n == 17 && net_mac_parse(s, n, 0, mac) == 17 ? 0 : -1;
 }
 
 static int

@@ -117,7 +117,4 @@ int dhcp_leases_want_compact(const struct dhcp_leases *ls);
 /* Rewrite the journal as a snapshot, atomically.  0, or -1 (errno). */
 int dhcp_leases_compact(struct dhcp_leases *ls);
 
-/* Format a MAC as aa:bb:cc:dd:ee:ff (out: 18 bytes). */
-char *dhcp_mac_str(const uint8_t mac[6], char out[18]);
-
 #endif

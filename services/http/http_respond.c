@@ -12,8 +12,6 @@
 
 #include "common/log.h"
 #include "http/http_internal.h"
-#include "serve/serve.h"
-#include "status/status_serve.h"
 
 #define BOUNDARY "pxestick-byteranges-7d1f3a"
 
@@ -99,7 +97,7 @@ head_end(struct http_conn *c, int is_head)
 	head_add(c, "Content-Length: %llu\r\nConnection: %s\r\n\r\n",
 	    (unsigned long long)body_length(c), c->keep_alive ? "keep-alive" : "close");
 	if (c->head_len >= sizeof(c->head)) {
-		/* Cannot happen with our header set; never send a cut head. */
+		/* A Location of a long path can overflow it: never send a cut head. */
 		c->keep_alive = 0;
 		c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
 		    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
@@ -378,34 +376,37 @@ respond_redirect(struct http_conn *c, const char *path, int is_head)
 }
 
 void
-http_respond(struct http_conn *c, const struct http_request *req)
+http_respond(struct http_conn *c, const struct http_request *req, char *path, size_t size)
 {
-	struct serve *srv = c->srv->srv;
+	const struct http_config *cfg = &c->srv->cfg;
 	struct vfs_request rq = { c->server_url, req->query.p, req->query.len };
-	char path[VFS_MAX_PATH];
+	struct vfs *tree = *cfg->tree;
 	const char *reason = NULL, *type;
 	int is_head = req->method == HTTP_HEAD, rc;
 
 	http_response_reset(c);
 	c->keep_alive = req->keep_alive;
+	rc = vfs_path_clean(req->path.p, req->path.len, 1, path, size, &reason);
+	if (rc != 0)
+		path[0] = '\0';
 	if (req->method == HTTP_OTHER) {
 		http_respond_error(c, 405, "only GET and HEAD are served");
 		return;
 	}
-	if (vfs_path_clean(req->path.p, req->path.len, 1, path, sizeof(path), &reason) != 0) {
+	if (rc != 0) {
 		log_msg("http: %s: refused path: %s", c->peer, reason);
 		http_respond_error(c, 400, reason);
 		return;
 	}
-	if (status_server_page(srv->status_srv, path, req->query.p, req->query.len, &c->text,
-	    &type) == 0) {
+	if (cfg->page != NULL && cfg->page(cfg->page_ctx, path, req->query.p, req->query.len,
+	    &c->text, &type) == 0) {
 		respond_generated(c, type, is_head);
 		return;
 	}
-	rc = vfs_open(srv->vfs, path, &rq, &c->file);
+	rc = vfs_open(tree, path, &rq, &c->file);
 	if (rc == VFS_NOKEYS) {
 		log_msg("http: %s asked for /script.cfg, but it is not served: %s", c->peer,
-		    srv->vfs->script_reason);
+		    tree->script_reason);
 		http_respond_error(c, 404, "no SSH keys are configured on this server");
 		return;
 	}

@@ -9,16 +9,11 @@
  * Every socket is non-blocking; a connection sends at most HTTP_TURN_BYTES
  * per loop turn so a fast download never starves the others.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,13 +21,10 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "http/http_internal.h"
-#include "serve/serve.h"
 #include "tls/tls_cert.h"
-#include "tls/tls_conn.h"
 
 #define ACCEPTS_PER_TURN   64
 #define DRAIN_TIMEOUT_MS   2000
-#define TLS_CHUNK          (16u * 1024)
 
 static void conn_event(struct loop *l, struct loop_fd *h, uint32_t events);
 static void conn_timeout(struct loop *l, struct loop_timer *t);
@@ -44,20 +36,14 @@ conn_free(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
 
-	status_done(s->srv->status, &c->st, c->body_sent, "the connection closed before the end",
+	status_done(s->cfg.status, &c->st, c->body_sent, "the connection closed before the end",
 	    loop_now(s->loop));
 	loop_del(s->loop, &c->h);
 	loop_timer_cancel(s->loop, &c->timer);
 	close(c->h.fd);
 	http_response_reset(c);
-	free(c->tls);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->n_conns--;
+	c->tx->free(c);
+	list_del(&s->conns, &c->node);
 	free(c);
 }
 
@@ -83,17 +69,17 @@ conn_drain(struct http_conn *c)
 	conn_arm(c, DRAIN_TIMEOUT_MS);
 	/* TLS: our last records and close_notify must be out before the
 	 * write side closes (drain_event finishes it when they are). */
-	if (c->tls != NULL && tls_conn_close(c->tls, c->h.fd) != 0 && errno == EAGAIN) {
+	if (c->tx->shutdown(c) != 0) {
 		conn_want(c, EPOLLOUT);
 		return;
 	}
-	shutdown(c->h.fd, SHUT_WR);
 	conn_want(c, EPOLLIN);
 }
 
-/* Tell the client table (status/status.h) what this request was. */
+/* Tell the client table (status/status.h) what this request was: path
+ * is the cleaned path, or "" when the path boundary refused it. */
 static void
-status_note(struct http_conn *c, const struct http_request *req)
+status_note(struct http_conn *c, const struct http_request *req, const char *path)
 {
 	struct status_request rq;
 	char why[64];
@@ -103,8 +89,9 @@ status_note(struct http_conn *c, const struct http_request *req)
 		rq.body += c->pieces[i].len;
 	rq.via = STATUS_VIA_HTTP;
 	rq.peer = (const struct sockaddr *)&c->peer_addr;
-	rq.path = req->path.p;
-	rq.path_len = req->path.len;
+	rq.refused = path[0] == '\0';
+	rq.path = rq.refused ? req->path.p : path;
+	rq.path_len = rq.refused ? req->path.len : strlen(path);
 	rq.agent = req->user_agent.p;
 	rq.agent_len = req->user_agent.len;
 	if (c->status >= 400) {
@@ -116,13 +103,13 @@ status_note(struct http_conn *c, const struct http_request *req)
 		rq.base = c->pieces[0].off; /* a range: progress through the file */
 		rq.size = c->file.size;
 	}
-	status_request(c->srv->srv->status, &rq, &c->st, c->t_start);
+	status_request(c->srv->cfg.status, &rq, &c->st, c->t_start);
 }
 
 static void
 access_log(struct http_conn *c)
 {
-	log_msg("%s: %s \"%s %s\" %d %llu %llums", c->tls ? "https" : "http", c->peer,
+	log_msg("%s: %s \"%s %s\" %d %llu %llums", c->tx->scheme, c->peer,
 	    c->method, c->path, c->status, (unsigned long long)c->body_sent,
 	    (unsigned long long)(loop_now(c->srv->loop) - c->t_start));
 }
@@ -156,6 +143,7 @@ static void
 conn_request(struct http_conn *c, size_t end)
 {
 	struct http_request req;
+	char path[VFS_MAX_PATH];
 	int status;
 
 	c->t_start = loop_now(c->srv->loop);
@@ -167,8 +155,8 @@ conn_request(struct http_conn *c, size_t end)
 		http_respond_error(c, status, NULL);
 	} else {
 		note_request(c, &req);
-		http_respond(c, &req);
-		status_note(c, &req);
+		http_respond(c, &req, path, sizeof(path));
+		status_note(c, &req, path);
 	}
 	/* The head is consumed; pipelined requests stay in the buffer. */
 	memmove(c->in, c->in + end, c->in_len - end);
@@ -225,14 +213,6 @@ conn_process(struct http_conn *c)
 	}
 }
 
-static ssize_t
-conn_recv(struct http_conn *c, void *buf, size_t len)
-{
-	if (c->tls != NULL)
-		return tls_conn_read(c->tls, c->h.fd, buf, len);
-	return recv(c->h.fd, buf, len, 0);
-}
-
 /* 1: keep going, 0: wait, -1: connection gone (freed). */
 static int
 conn_read(struct http_conn *c)
@@ -242,16 +222,14 @@ conn_read(struct http_conn *c)
 
 	if (c->in_len == sizeof(c->in))
 		return 0; /* a pipelined burst larger than a head: finish first */
-	n = conn_recv(c, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	n = c->tx->recv(c, c->in + c->in_len, sizeof(c->in) - c->in_len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
-		if (n < 0 && c->tls != NULL && !tls_conn_established(c->tls)) {
-			char why[128];
+		char why[128];
 
-			log_msg("https: %s: handshake failed: %s", c->peer,
-			    tls_conn_error(c->tls, why, sizeof(why)));
-		}
+		if (n < 0 && c->tx->failure(c, why, sizeof(why)) != NULL)
+			log_msg("%s: %s: handshake failed: %s", c->tx->scheme, c->peer, why);
 		conn_free(c);
 		return -1;
 	}
@@ -265,62 +243,6 @@ conn_read(struct http_conn *c)
 
 /* ---- writing responses ---- */
 
-static ssize_t
-conn_send(struct http_conn *c, const void *buf, size_t len, int more)
-{
-	if (c->tls != NULL)
-		return tls_conn_write(c->tls, c->h.fd, buf, len);
-	return send(c->h.fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-}
-
-/* TLS has no sendfile: read a record's worth of the file and seal it.
- * What the engine does not take is read again next time (pread). */
-static ssize_t
-send_file_tls(struct http_conn *c, uint64_t off, uint64_t want)
-{
-	char chunk[TLS_CHUNK];
-	ssize_t n;
-
-	if (want > sizeof(chunk))
-		want = sizeof(chunk);
-	n = vfs_pread(&c->file, chunk, (size_t)want, off);
-	if (n <= 0) {
-		if (n == 0)
-			errno = EIO;
-		return -1;
-	}
-	return tls_conn_write(c->tls, c->h.fd, chunk, (size_t)n);
-}
-
-/* Send some of piece p; bytes sent, or -1 (errno; EAGAIN = wait). */
-static ssize_t
-send_piece(struct http_conn *c, const struct http_piece *p, uint64_t budget, int more)
-{
-	uint64_t left = p->len - c->piece_done;
-	uint64_t want = left < budget ? left : budget;
-
-	if (p->kind == PIECE_TEXT)
-		return conn_send(c, c->text.data + p->off + c->piece_done, (size_t)want, more);
-	if (c->file.kind == VFS_MEM)
-		return conn_send(c, c->file.mem + p->off + c->piece_done, (size_t)want, more);
-	if (c->tls != NULL)
-		return send_file_tls(c, p->off + c->piece_done, want);
-	{
-		uint64_t fd_off, seg;
-		off_t o;
-		int fd;
-
-		if (vfs_segment(&c->file, p->off + c->piece_done, &fd, &fd_off, &seg) != 0) {
-			errno = EIO;
-			return -1;
-		}
-		if (want > seg)
-			want = seg;
-		o = (off_t)fd_off;
-		return sendfile(c->h.fd, fd, &o, (size_t)want);
-	}
-}
-
 /* Where a piece's bytes are when they are in memory (text, or a
  * generated document), else NULL. */
 static const char *
@@ -333,28 +255,41 @@ piece_memory(const struct http_conn *c, const struct http_piece *p)
 	return NULL;
 }
 
+/* n more bytes of the body went out. */
+static void
+body_sent(struct http_conn *c, uint64_t n)
+{
+	c->piece_done += n;
+	c->body_sent += n;
+	if (c->piece_done == c->pieces[c->cur].len) {
+		c->cur++;
+		c->piece_done = 0;
+	}
+}
+
 /*
- * A small response held in memory (boot.ipxe, script.cfg, errors,
- * listings): head and body in one sendmsg instead of two system calls.
- * Whatever does not go out is left to the usual path.
+ * The head, and with it the body when it is one piece in memory
+ * (boot.ipxe, script.cfg, errors, listings): one system call (one TLS
+ * record) instead of two.  Whatever does not go out is sent next time.
  */
 static ssize_t
-send_head_and_body(struct http_conn *c)
+send_head(struct http_conn *c)
 {
-	const struct http_piece *p = &c->pieces[0];
-	struct iovec iov[2];
-	struct msghdr msg;
+	const struct http_piece *p = c->n_pieces == 1 ? &c->pieces[0] : NULL;
+	const char *mem = p != NULL ? piece_memory(c, p) : NULL;
 	size_t head_left = c->head_len - c->head_off;
+	struct iovec iov[2];
 	ssize_t n;
 
 	iov[0].iov_base = c->head + c->head_off;
 	iov[0].iov_len = head_left;
-	iov[1].iov_base = (void *)(uintptr_t)(piece_memory(c, p) + c->piece_done);
-	iov[1].iov_len = (size_t)(p->len - c->piece_done);
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = iov;
-	msg.msg_iovlen = 2;
-	n = sendmsg(c->h.fd, &msg, MSG_NOSIGNAL);
+	if (mem != NULL) {
+		iov[1].iov_base = (void *)(uintptr_t)(mem + c->piece_done);
+		iov[1].iov_len = (size_t)(p->len - c->piece_done);
+	}
+	/* MSG_MORE only when a piece follows what goes now (else the
+	 * kernel holds the last segment back ~200 ms). */
+	n = c->tx->sendv(c, iov, mem != NULL ? 2 : 1, mem == NULL && c->n_pieces > 0);
 	if (n <= 0)
 		return n;
 	if ((size_t)n <= head_left) {
@@ -362,13 +297,24 @@ send_head_and_body(struct http_conn *c)
 		return n;
 	}
 	c->head_off = c->head_len;
-	c->piece_done += (uint64_t)n - head_left;
-	c->body_sent += (uint64_t)n - head_left;
-	if (c->piece_done == p->len) {
-		c->cur = 1;
-		c->piece_done = 0;
-	}
+	body_sent(c, (uint64_t)n - head_left);
 	return n;
+}
+
+/* Send some of piece p; bytes sent, or -1 (errno; EAGAIN = wait). */
+static ssize_t
+send_piece(struct http_conn *c, const struct http_piece *p, uint64_t budget, int more)
+{
+	uint64_t left = p->len - c->piece_done;
+	uint64_t want = left < budget ? left : budget;
+	const char *mem = piece_memory(c, p);
+	struct iovec iov;
+
+	if (mem == NULL)
+		return c->tx->send_file(c, p->off + c->piece_done, want);
+	iov.iov_base = (void *)(uintptr_t)(mem + c->piece_done);
+	iov.iov_len = (size_t)want;
+	return c->tx->sendv(c, &iov, 1, more);
 }
 
 /* Called when the whole response is out. 1: keep going, -1: freed. */
@@ -376,7 +322,7 @@ static int
 response_done(struct http_conn *c)
 {
 	access_log(c);
-	status_done(c->srv->srv->status, &c->st, c->body_sent, NULL, loop_now(c->srv->loop));
+	status_done(c->srv->cfg.status, &c->st, c->body_sent, NULL, loop_now(c->srv->loop));
 	http_response_reset(c);
 	if (!c->keep_alive) {
 		conn_drain(c);
@@ -396,36 +342,21 @@ conn_write(struct http_conn *c)
 	uint64_t budget = HTTP_TURN_BYTES;
 	ssize_t n;
 
-	if (c->head_off < c->head_len && c->tls == NULL && c->n_pieces == 1 &&
-	    piece_memory(c, &c->pieces[0]) != NULL) {
-		n = send_head_and_body(c);
-		if (n < 0)
-			goto failed;
-	}
 	while (c->head_off < c->head_len) {
-		n = conn_send(c, c->head + c->head_off, c->head_len - c->head_off, c->n_pieces > 0);
-		if (n < 0)
+		if ((n = send_head(c)) < 0)
 			goto failed;
-		c->head_off += (size_t)n;
 	}
 	while (c->cur < c->n_pieces && budget > 0) {
-		const struct http_piece *p = &c->pieces[c->cur];
-
-		n = send_piece(c, p, budget, c->cur + 1 < c->n_pieces);
+		n = send_piece(c, &c->pieces[c->cur], budget, c->cur + 1 < c->n_pieces);
 		if (n < 0)
 			goto failed;
 		if (n == 0) {
 			errno = EIO; /* the file shrank under us */
 			goto failed;
 		}
-		c->piece_done += (uint64_t)n;
-		c->body_sent += (uint64_t)n;
-		status_progress(c->srv->srv->status, &c->st, c->body_sent, loop_now(c->srv->loop));
+		body_sent(c, (uint64_t)n);
+		status_progress(c->srv->cfg.status, &c->st, c->body_sent, loop_now(c->srv->loop));
 		budget -= (uint64_t)n;
-		if (c->piece_done == p->len) {
-			c->cur++;
-			c->piece_done = 0;
-		}
 		conn_arm(c, HTTP_SEND_TIMEOUT_MS);
 	}
 	if (c->cur < c->n_pieces) {
@@ -451,10 +382,9 @@ drain_event(struct http_conn *c)
 	char sink[4096];
 	ssize_t n;
 
-	if (c->tls != NULL && c->h.want == EPOLLOUT) {
-		if (tls_conn_close(c->tls, c->h.fd) != 0 && errno == EAGAIN)
+	if (c->h.want == EPOLLOUT) {
+		if (c->tx->shutdown(c) != 0)
 			return;
-		shutdown(c->h.fd, SHUT_WR);
 		conn_want(c, EPOLLIN);
 	}
 	while ((n = recv(c->h.fd, sink, sizeof(sink), 0)) > 0)
@@ -468,11 +398,7 @@ drain_event(struct http_conn *c)
 static void
 conn_want_state(struct http_conn *c)
 {
-	uint32_t want = c->state == CONN_WRITING ? EPOLLOUT : EPOLLIN;
-
-	if (c->tls != NULL)
-		want |= tls_conn_want(c->tls);
-	conn_want(c, want);
+	conn_want(c, (c->state == CONN_WRITING ? EPOLLOUT : EPOLLIN) | c->tx->want(c));
 }
 
 static void
@@ -485,8 +411,7 @@ conn_event(struct loop *l, struct loop_fd *h, uint32_t events)
 		drain_event(c);
 		return;
 	}
-	if (c->tls != NULL && (events & EPOLLOUT) && tls_conn_flush(c->tls, c->h.fd) != 0 &&
-	    errno != EAGAIN) {
+	if ((events & EPOLLOUT) && c->tx->flush(c) != 0 && errno != EAGAIN) {
 		conn_free(c);
 		return;
 	}
@@ -509,7 +434,7 @@ conn_event(struct loop *l, struct loop_fd *h, uint32_t events)
 		if (r == 0)
 			break;
 	}
-	if (c->tls != NULL && c->state != CONN_DRAINING)
+	if (c->state != CONN_DRAINING)
 		conn_want_state(c);
 }
 
@@ -545,48 +470,6 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 /* ---- accepting ---- */
 
 static void
-format_peer(const struct sockaddr_storage *ss, char *out, size_t size)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		port = ntohs(a->sin_port);
-		snprintf(out, size, "%s:%u", ip, port);
-	} else {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		port = ntohs(a->sin6_port);
-		snprintf(out, size, "[%s]:%u", ip, port);
-	}
-}
-
-/* The http:// URL the client reached us at (for boot.ipxe). */
-static void
-format_server_url(struct http_conn *c, int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	uint16_t port = c->srv->srv->cfg.http_port;
-	char ip[INET6_ADDRSTRLEN] = "0.0.0.0", p[8] = "";
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof(ip));
-		else
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof(ip));
-	}
-	if (port != 80 && port != 0)
-		snprintf(p, sizeof(p), ":%u", port);
-	snprintf(c->server_url, sizeof(c->server_url), ss.ss_family == AF_INET6 ?
-	    "http://[%s]%s" : "http://%s%s", ip, p);
-}
-
-static void
 refuse_busy(struct http_server *s, int fd)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
@@ -595,51 +478,41 @@ refuse_busy(struct http_server *s, int fd)
 	/* Best effort on a fresh socket: the buffer is empty, it fits. */
 	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
-	if (s->refused++ % 1000 == 0)
-		log_msg("http: connection limit (%u) reached: refusing with 503 (%llu so far)",
-		    s->max_conns, (unsigned long long)s->refused);
+	ratelog_msg(&s->busy_log, loop_now(s->loop), "%s: connection limit (%u) reached: "
+	    "refusing with 503", s->cfg.tls ? "https" : "http", s->cfg.max_connections);
 }
 
 static void
 conn_new(struct http_server *s, int fd, const struct sockaddr_storage *ss)
 {
 	struct http_conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
 
-	if (c == NULL) {
-		close(fd);
-		return;
-	}
+	if (c == NULL)
+		goto fail;
 	c->srv = s;
-	c->h.fd = fd;
-	c->h.cb = conn_event;
-	c->h.ctx = c;
-	c->timer.cb = conn_timeout;
-	c->timer.ctx = c;
+	c->tx = &http_transport_plain;
+	loop_fd_init(&c->h, fd, conn_event, c);
+	loop_timer_init(&c->timer, conn_timeout, c);
 	c->state = CONN_READING;
 	c->peer_addr = *ss;
-	format_peer(ss, c->peer, sizeof(c->peer));
-	format_server_url(c, fd);
-	if (s->creds != NULL) {
-		/* ~37 KiB of record buffers: only HTTPS connections pay it. */
-		c->tls = malloc(sizeof(*c->tls));
-		if (c->tls == NULL || tls_conn_init(c->tls, s->creds) != 0) {
-			free(c->tls);
-			close(fd);
-			free(c);
-			return;
-		}
-	}
-	if (loop_add(s->loop, &c->h, EPOLLIN) != 0) {
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->n_conns++;
+	net_addr_str((const struct sockaddr *)ss, c->peer, sizeof(c->peer));
+	if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+		local.ss_family = AF_UNSPEC;
+	net_server_url((const struct sockaddr *)&local, s->cfg.url_port, c->server_url,
+	    sizeof(c->server_url));
+	if ((s->creds != NULL && http_tls_attach(c, s->creds) != 0) ||
+	    loop_add(s->loop, &c->h, EPOLLIN) != 0)
+		goto fail;
+	list_add(&s->conns, &c->node);
 	conn_arm(c, HTTP_IDLE_TIMEOUT_MS);
+	return;
+fail:
+	if (c != NULL)
+		c->tx->free(c);
+	free(c);
+	close(fd);
 }
 
 static void
@@ -671,143 +544,69 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 			}
 			return;
 		}
-		if (s->n_conns >= s->max_conns)
+		if (s->conns.n >= s->cfg.max_connections)
 			refuse_busy(s, fd);
 		else
 			conn_new(s, fd, &ss);
 	}
 }
 
-static int
-listen_socket(const char *addr, uint16_t port, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t salen;
-	int fd, on = 1;
-
-	if (net_listen_addr(addr, port, &ss, &salen) != 0)
-		goto bad_addr;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
-	    bind(fd, (struct sockaddr *)&ss, salen) != 0 || listen(fd, 1024) != 0) {
-		snprintf(err, errlen, "http: cannot listen on %s:%u: %s", addr[0] ? addr : "*",
-		    port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-bad_addr:
-	snprintf(err, errlen, "http: listen address \"%s\" is not an IP address", addr);
-	return -1;
-}
-
-/* Every address of this machine (and "localhost"), for the certificate:
- * clients reach the appliance by whichever address DHCP gave it. */
-static size_t
-local_names(char names[][INET6_ADDRSTRLEN], size_t max)
-{
-	struct ifaddrs *ifa, *i;
-	size_t n = 0;
-
-	if (getifaddrs(&ifa) != 0)
-		return 0;
-	for (i = ifa; i != NULL && n + 1 < max; i = i->ifa_next) {
-		if (i->ifa_addr == NULL)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, names[n++],
-			    INET6_ADDRSTRLEN);
-		else if (i->ifa_addr->sa_family == AF_INET6 &&
-		    !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-			    names[n++], INET6_ADDRSTRLEN);
-	}
-	freeifaddrs(ifa);
-	snprintf(names[n++], INET6_ADDRSTRLEN, "localhost");
-	return n;
-}
+/* ---- start and stop ---- */
 
 /* The configured certificate, or the self-signed one in the state dir. */
 static int
 tls_setup(struct http_server *s, char *err, size_t errlen)
 {
-	const struct settings *cfg = &s->srv->cfg;
-	char names[32][INET6_ADDRSTRLEN], why[256], desc[64];
-	const char *list[32];
-	size_t n;
-	int rc;
+	char note[512];
 
 	s->creds = malloc(sizeof(*s->creds));
 	if (s->creds == NULL) {
 		snprintf(err, errlen, "https: out of memory");
 		return -1;
 	}
-	if (cfg->tls_cert[0] != '\0') {
-		if (tls_creds_load(s->creds, cfg->tls_cert, cfg->tls_key[0] ? cfg->tls_key :
-		    cfg->tls_cert, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "https: %s", why);
-			goto fail;
-		}
-		log_msg("https: certificate %s (%s)", cfg->tls_cert,
-		    tls_creds_describe(s->creds, desc, sizeof(desc)));
-		return 0;
+	if (tls_creds_setup(s->creds, s->cfg.tls_cert, s->cfg.tls_key, s->cfg.state, note,
+	    sizeof(note), err, errlen) != 0) {
+		free(s->creds);
+		s->creds = NULL;
+		return -1;
 	}
-	n = local_names(names, 32);
-	for (size_t i = 0; i < n; i++)
-		list[i] = names[i];
-	rc = tls_creds_load_or_create(s->creds, cfg->state, list, n, why, sizeof(why));
-	if (rc < 0) {
-		snprintf(err, errlen, "https: %s", why);
-		goto fail;
-	}
-	log_msg("https: %s self-signed certificate %s/tls-cert.pem%s%s",
-	    rc == TLS_CREDS_CREATED ? "made a new" : "using the", cfg->state,
-	    rc == TLS_CREDS_CREATED ? ": " : "", rc == TLS_CREDS_CREATED ? why : "");
+	log_msg("https: %s", note);
 	return 0;
-fail:
-	free(s->creds);
-	s->creds = NULL;
-	return -1;
 }
 
 struct http_server *
-http_server_start(struct serve *srv, uint16_t port, int tls, char *err, size_t errlen)
+http_server_start(struct loop *l, const struct http_config *cfg, char *err, size_t errlen)
 {
-	struct http_server *s;
-	int fd;
+	struct http_server *s = calloc(1, sizeof(*s));
+	int fd = -1, family;
 
-	fd = listen_socket(srv->cfg.listen, port, err, errlen);
-	if (fd < 0)
-		return NULL;
-	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		close(fd);
 		snprintf(err, errlen, "http: out of memory");
 		return NULL;
 	}
-	s->srv = srv;
-	s->loop = &srv->loop;
-	s->port = port;
-	s->tls = tls;
-	s->max_conns = srv->cfg.http_max_connections;
-	s->listen.fd = fd;
-	s->listen.cb = on_accept;
-	s->listen.ctx = s;
-	s->accept_pause.cb = accept_resume;
-	s->accept_pause.ctx = s;
-	if (tls && tls_setup(s, err, errlen) != 0) {
-		close(fd);
-		free(s);
-		return NULL;
-	}
+	s->cfg = *cfg;
+	s->loop = l;
+	s->busy_log = (struct ratelog)RATELOG_INIT("http", 60000, 5);
+	loop_timer_init(&s->accept_pause, accept_resume, s);
+	fd = net_listen(cfg->tls ? "https" : "http", cfg->listen, cfg->port, SOCK_STREAM,
+	    &family, err, errlen);
+	if (fd < 0 || (cfg->tls && tls_setup(s, err, errlen) != 0))
+		goto fail;
+	loop_fd_init(&s->listen, fd, on_accept, s);
 	if (loop_add(s->loop, &s->listen, EPOLLIN) != 0) {
 		snprintf(err, errlen, "http: epoll: %s", strerror(errno));
-		close(fd);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	return s;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (s->creds != NULL) {
+		tls_creds_free(s->creds);
+		free(s->creds);
+	}
+	free(s);
+	return NULL;
 }
 
 void
@@ -815,8 +614,8 @@ http_server_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		conn_free(s->conns);
+	while (s->conns.head != NULL)
+		conn_free(LIST_ENTRY(s->conns.head, struct http_conn, node));
 	loop_timer_cancel(s->loop, &s->accept_pause);
 	loop_del(s->loop, &s->listen);
 	close(s->listen.fd);

@@ -1,7 +1,7 @@
 /*
- * `pxestick serve`: settings, file tree, sockets, privilege drop, loop.
+ * `pxestick serve`: settings, file tree, services, privilege drop, loop.
+ * The wiring of the services lives here and nowhere else.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -16,17 +16,34 @@
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "serve/serve.h"
+#include "serve/settings.h"
 #include "status/status_serve.h"
 #include "tftp/tftp.h"
+#include "vfs/vfs.h"
 
 static const char serve_usage[] =
-    "usage: pxestick serve [--config FILE] [--check-config] [--KEY VALUE]...\n"
+    "usage: pxestick serve [--config FILE] [--check-config | --print-config] [--KEY VALUE]...\n"
     "\n"
     "Serve every Arch ISO given over HTTP(S), TFTP and DHCP from one process.\n"
     "Every --KEY is also a `KEY = VALUE` line of the config file; flags win.\n"
     "A port of 0 turns that service off.  SIGHUP re-reads the config and the\n"
-    "ISOs without dropping transfers in flight; SIGTERM/SIGINT stop.\n"
+    "ISOs without dropping transfers in flight (iso, files, keys and the menu\n"
+    "apply then; other keys at the next start); SIGTERM/SIGINT stop.\n"
+    "--print-config prints the effective settings and exits.\n"
     "\n";
+
+struct serve {
+	struct loop loop;
+	struct settings cfg;
+	struct vfs *vfs;        /* the current tree; services take references */
+	int argc;               /* the flags, re-applied on reload */
+	char **argv;
+	const char *config;
+	struct http_server *http, *https;
+	struct tftp_server *tftp;
+	struct dhcp_server *dhcp;
+	struct status_server *status;
+};
 
 static void
 log_line(void *ctx, const char *msg)
@@ -35,9 +52,10 @@ log_line(void *ctx, const char *msg)
 	log_msg("%s", msg);
 }
 
-/* Split argv into --config/--check-config and the setting flags. */
+/* Split argv into --config, --check-config, --print-config and the
+ * setting flags. */
 static int
-parse_args(struct serve *s, int argc, char **argv, int *check)
+parse_args(struct serve *s, int argc, char **argv, int *check, int *print)
 {
 	int n = 0;
 
@@ -45,13 +63,14 @@ parse_args(struct serve *s, int argc, char **argv, int *check)
 	if (s->argv == NULL)
 		return -1;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			s->config = argv[++i];
-		} else if (strcmp(argv[i], "--check-config") == 0) {
+		else if (strcmp(argv[i], "--check-config") == 0)
 			*check = 1;
-		} else {
+		else if (strcmp(argv[i], "--print-config") == 0)
+			*print = 1;
+		else
 			s->argv[n++] = argv[i];
-		}
 	}
 	s->argc = n;
 	return 0;
@@ -91,32 +110,59 @@ drop_privileges(const struct settings *cfg, const struct passwd *pw)
 	return 0;
 }
 
+/* ---- the tree ---- */
+
+static struct vfs *
+build_tree(const struct settings *cfg, char *err, size_t errlen)
+{
+	const char *isos[SETTINGS_MAX_ISOS];
+	struct vfs_spec spec;
+
+	for (size_t i = 0; i < cfg->n_iso; i++)
+		isos[i] = cfg->iso[i];
+	spec.isos = isos;
+	spec.n_isos = cfg->n_iso;
+	spec.files = cfg->files;
+	spec.keys = cfg->keys;
+	spec.state = cfg->state;
+	spec.menu_timeout = cfg->menu_timeout;
+	spec.menu_default = cfg->menu_default;
+	return vfs_build(&spec, log_line, NULL, err, errlen);
+}
+
+static void
+needs_restart(void *ctx, const char *key)
+{
+	(void)ctx;
+	log_msg("SIGHUP: %s changed: it takes effect at the next start", key);
+}
+
 static void
 reload(struct serve *s)
 {
-	struct settings next;
+	struct settings *next = malloc(sizeof(*next));
 	struct vfs *v;
 	char err[512];
 
 	log_msg("SIGHUP: reloading %s and the ISOs", s->config ? s->config : "settings");
-	if (settings_load(&next, s->config, s->argc, s->argv, err, sizeof(err)) != 0) {
-		log_msg("reload failed, keeping the running settings: %s", err);
+	if (next == NULL ||
+	    settings_load(next, s->config, s->argc, s->argv, err, sizeof(err)) != 0) {
+		log_msg("reload failed, keeping the running settings: %s",
+		    next == NULL ? "out of memory" : err);
+		free(next);
 		return;
 	}
-	if (next.http_port != s->cfg.http_port || next.https_port != s->cfg.https_port ||
-	    next.tftp_port != s->cfg.tftp_port || next.dhcp != s->cfg.dhcp ||
-	    strcmp(next.listen, s->cfg.listen) != 0 || strcmp(next.interface, s->cfg.interface) != 0)
-		log_msg("ports, listen address, interface and DHCP mode take effect at the "
-		    "next start only");
-	v = vfs_build(&next, log_line, NULL, err, sizeof(err));
+	v = build_tree(next, err, sizeof(err));
 	if (v == NULL) {
 		log_msg("reload failed, keeping the running tree: %s", err);
+		free(next);
 		return;
 	}
+	settings_reload(&s->cfg, next, needs_restart, s);
+	free(next);
 	/* Transfers in flight hold references to the old tree. */
 	vfs_unref(s->vfs);
 	s->vfs = v;
-	s->cfg.menu_timeout = next.menu_timeout;
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
 }
@@ -134,21 +180,141 @@ on_signal(struct loop *l, int signo, void *ctx)
 	loop_stop(l);
 }
 
+/* ---- the services ---- */
+
+static void
+describe_dhcp(const struct serve *s, char *out, size_t size)
+{
+	if (s->dhcp != NULL)
+		dhcp_server_describe(s->dhcp, out, size);
+	else
+		snprintf(out, size, "off%s", s->cfg.dhcp != DHCP_MODE_OFF ?
+		    " (no interface set)" : "");
+}
+
+/* What the status pages show about this server (status_describe_fn). */
+static void
+describe(void *ctx, struct status_info *in)
+{
+	const struct serve *s = ctx;
+	const struct vfs *v = s->vfs;
+
+	in->http_port = s->http != NULL ? s->cfg.http_port : 0;
+	in->https_port = s->https != NULL ? s->cfg.https_port : 0;
+	in->tftp_port = s->tftp != NULL ? s->cfg.tftp_port : 0;
+	describe_dhcp(s, in->dhcp, sizeof(in->dhcp));
+	for (size_t i = 0; i < v->n_isos && in->n_isos < STATUS_MAX_ISO_INFO; i++) {
+		struct status_iso_info *o = &in->isos[in->n_isos++];
+
+		o->name = v->isos[i].name;
+		o->path = v->isos[i].path;
+		o->date = v->isos[i].arch->date;
+		o->entries = v->isos[i].arch->n_entries;
+		o->signed_ = v->isos[i].arch->has_cms_sig;
+	}
+	for (size_t i = 0; i < v->n_refused && in->n_refused < STATUS_MAX_ISO_INFO; i++) {
+		in->refused[in->n_refused].path = v->refused[i].path;
+		in->refused[in->n_refused++].reason = v->refused[i].reason;
+	}
+	in->n_keys = v->n_keys;
+	in->script_reason = v->script == NULL ? v->script_reason : NULL;
+}
+
+/* HTTP's pages outside the tree: the status pages (http_page_fn). */
+static int
+status_page(void *ctx, const char *path, const char *query, size_t query_len, struct buf *out,
+    const char **type)
+{
+	struct serve *s = ctx;
+
+	return status_server_page(s->status, path, query, query_len, out, type);
+}
+
+static int
+start_http(struct serve *s, uint16_t port, int tls, struct http_server **out, char *err,
+    size_t errlen)
+{
+	struct http_config hc;
+
+	if (port == 0)
+		return 0;
+	memset(&hc, 0, sizeof(hc));
+	hc.listen = s->cfg.listen;
+	hc.port = port;
+	hc.tls = tls;
+	hc.tls_cert = s->cfg.tls_cert;
+	hc.tls_key = s->cfg.tls_key;
+	hc.state = s->cfg.state;
+	hc.max_connections = s->cfg.http_max_connections;
+	hc.url_port = s->cfg.http_port;
+	hc.tree = &s->vfs;
+	hc.status = status_server_table(s->status);
+	hc.page = status_page;
+	hc.page_ctx = s;
+	*out = http_server_start(&s->loop, &hc, err, errlen);
+	return *out != NULL ? 0 : -1;
+}
+
+static int
+start_tftp(struct serve *s, char *err, size_t errlen)
+{
+	struct tftp_config tc;
+
+	if (s->cfg.tftp_port == 0)
+		return 0;
+	tc.listen = s->cfg.listen;
+	tc.port = s->cfg.tftp_port;
+	tc.max_transfers = s->cfg.tftp_max_transfers;
+	tc.url_port = s->cfg.http_port;
+	tc.tree = &s->vfs;
+	tc.status = status_server_table(s->status);
+	s->tftp = tftp_server_start(&s->loop, &tc, err, errlen);
+	return s->tftp != NULL ? 0 : -1;
+}
+
+/* DHCP needs an interface to hold to; without one it stays off. */
+static int
+start_dhcp(struct serve *s, char *err, size_t errlen)
+{
+	const struct settings *cfg = &s->cfg;
+	struct dhcp_config dc;
+
+	if (cfg->dhcp == DHCP_MODE_OFF || cfg->interface[0] == '\0')
+		return 0;
+	dc.mode = cfg->dhcp;
+	dc.interface = cfg->interface;
+	dc.address = cfg->address;
+	dc.prefix = cfg->prefix;
+	dc.pool_start = cfg->pool_start;
+	dc.pool_end = cfg->pool_end;
+	dc.lease_time = cfg->lease_time;
+	dc.router = cfg->router;
+	dc.dns = cfg->dns;
+	dc.efi_boot = cfg->efi_boot;
+	dc.reserve = cfg->reserve;
+	dc.n_reserve = cfg->n_reserve;
+	dc.http_port = cfg->http_port;
+	dc.tftp_port = cfg->tftp_port;
+	dc.state = cfg->state;
+	dc.status = status_server_table(s->status);
+	s->dhcp = dhcp_server_start(&s->loop, &dc, err, errlen);
+	return s->dhcp != NULL ? 0 : -1;
+}
+
 static int
 start_services(struct serve *s, char *err, size_t errlen)
 {
-	s->status_srv = status_server_start(s);
-	if (s->cfg.http_port != 0 &&
-	    (s->http = http_server_start(s, s->cfg.http_port, 0, err, errlen)) == NULL)
-		return -1;
-	if (s->cfg.https_port != 0 &&
-	    (s->https = http_server_start(s, s->cfg.https_port, 1, err, errlen)) == NULL)
-		return -1;
-	if (s->cfg.tftp_port != 0 && (s->tftp = tftp_server_start(s, err, errlen)) == NULL)
-		return -1;
-	/* DHCP needs an interface to hold to; without one it stays off. */
-	if (s->cfg.dhcp != DHCP_MODE_OFF && s->cfg.interface[0] != '\0' &&
-	    (s->dhcp = dhcp_server_start(s, err, errlen)) == NULL)
+	struct status_server_config sc;
+
+	sc.state = s->cfg.state;
+	sc.listen = s->cfg.listen;
+	sc.interface = s->cfg.interface;
+	sc.describe = describe;
+	sc.describe_ctx = s;
+	s->status = status_server_start(&s->loop, &sc);
+	if (start_http(s, s->cfg.http_port, 0, &s->http, err, errlen) != 0 ||
+	    start_http(s, s->cfg.https_port, 1, &s->https, err, errlen) != 0 ||
+	    start_tftp(s, err, errlen) != 0 || start_dhcp(s, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -163,53 +329,100 @@ stop_services(struct serve *s)
 	s->tftp = NULL;
 	dhcp_server_stop(s->dhcp);
 	s->dhcp = NULL;
-	status_server_stop(s->status_srv);
-	s->status_srv = NULL;
+	status_server_stop(s->status);
+	s->status = NULL;
 }
 
 static void
 log_serving(const struct serve *s)
 {
-	char line[1024], a[64], d[64];
-	size_t o;
+	const char *a = s->cfg.listen[0] ? s->cfg.listen : "*";
+	char d[96];
+	struct buf line;
 
-	snprintf(a, sizeof(a), "%s", s->cfg.listen[0] ? s->cfg.listen : "*");
-	o = (size_t)snprintf(line, sizeof(line), "serving");
+	buf_init(&line);
+	buf_puts(&line, "serving");
 	if (s->http)
-		o += (size_t)snprintf(line + o, sizeof(line) - o, " http://%s:%u/", a, s->cfg.http_port);
-	if (s->https && o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, " https://%s:%u/", a,
-		    s->cfg.https_port);
-	if (s->tftp && o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, " tftp://%s:%u/", a,
-		    s->cfg.tftp_port);
-	if (s->dhcp)
-		dhcp_server_describe(s->dhcp, d, sizeof(d));
-	else
-		snprintf(d, sizeof(d), "off%s", s->cfg.dhcp != DHCP_MODE_OFF ?
-		    " (no interface set)" : "");
-	if (o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "; dhcp %s", d);
-	if (o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "; ISOs:");
-	for (size_t i = 0; i < s->vfs->n_isos && o < sizeof(line); i++)
-		o += (size_t)snprintf(line + o, sizeof(line) - o, " %s", s->vfs->isos[i].name);
-	if (s->vfs->n_isos == 0 && o < sizeof(line))
-		o += (size_t)snprintf(line + o, sizeof(line) - o, " none");
-	if (o < sizeof(line))
-		snprintf(line + o, sizeof(line) - o, "; script.cfg %s",
-		    s->vfs->script ? "with keys" : "NOT served (no keys)");
-	log_msg("%s", line);
+		buf_printf(&line, " http://%s:%u/", a, s->cfg.http_port);
+	if (s->https)
+		buf_printf(&line, " https://%s:%u/", a, s->cfg.https_port);
+	if (s->tftp)
+		buf_printf(&line, " tftp://%s:%u/", a, s->cfg.tftp_port);
+	describe_dhcp(s, d, sizeof(d));
+	buf_printf(&line, "; dhcp %s; ISOs:", d);
+	for (size_t i = 0; i < s->vfs->n_isos; i++)
+		buf_printf(&line, " %s", s->vfs->isos[i].name);
+	if (s->vfs->n_isos == 0)
+		buf_puts(&line, " none");
+	buf_printf(&line, "; script.cfg %s", s->vfs->script ? "with keys" :
+	    "NOT served (no keys)");
+	log_msg("%s", buf_failed(&line) ? "serving" : line.data);
+	buf_free(&line);
+}
+
+/* ---- main ---- */
+
+/* --help, --check-config, --print-config: answered without serving.
+ * The exit code, or -1 to go on. */
+static int
+answer_only(const struct serve *s, int check, int print)
+{
+	struct buf out;
+
+	if (check) {
+		printf("%s: ok\n", s->config ? s->config : "settings");
+		return 0;
+	}
+	if (!print)
+		return -1;
+	buf_init(&out);
+	settings_print(&s->cfg, &out);
+	if (!buf_failed(&out))
+		fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+	return 0;
+}
+
+static int
+run(struct serve *s, const struct passwd *pw)
+{
+	sigset_t set;
+	char err[512];
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	/* The state dir first: the tree keeps its ISO verdicts there. */
+	if (state_dir_prepare(&s->cfg, pw) != 0)
+		return 1;
+	if ((s->vfs = build_tree(&s->cfg, err, sizeof(err))) == NULL) {
+		log_msg("%s", err);
+		return 1;
+	}
+	if (loop_signals(&s->loop, &set, on_signal, s) != 0)
+		return 1;
+	if (start_services(s, err, sizeof(err)) != 0) {
+		log_msg("%s", err);
+		return 1;
+	}
+	if (drop_privileges(&s->cfg, pw) != 0)
+		return 1;
+	log_serving(s);
+	/* From here on, a turn's log lines go out in one write. */
+	log_batch(1);
+	s->loop.after_turn = log_flush;
+	return loop_run(&s->loop) == 0 ? 0 : 1;
 }
 
 int
 serve_main(int argc, char **argv)
 {
-	struct serve s;
+	struct serve *s;
 	struct passwd *pw = NULL;
-	sigset_t set;
 	char err[512];
-	int check = 0, rc = 1;
+	int check = 0, print = 0, rc;
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -218,59 +431,52 @@ serve_main(int argc, char **argv)
 			settings_help(1);
 			return 0;
 		}
-	memset(&s, 0, sizeof(s));
-	if (parse_args(&s, argc, argv, &check) != 0 ||
-	    settings_load(&s.cfg, s.config, s.argc, s.argv, err, sizeof(err)) != 0) {
-		fprintf(stderr, "pxestick serve: %s\n", err);
-		free(s.argv);
-		return 2;
-	}
-	if (check) {
-		printf("%s: ok\n", s.config ? s.config : "settings");
-		free(s.argv);
-		return 0;
-	}
-	if (geteuid() == 0 && (pw = getpwnam(s.cfg.user)) == NULL) {
-		fprintf(stderr, "pxestick serve: user %s does not exist (set user = NAME)\n",
-		    s.cfg.user);
-		free(s.argv);
-		return 2;
-	}
-	if (loop_init(&s.loop) != 0) {
-		fprintf(stderr, "pxestick serve: epoll: %s\n", strerror(errno));
-		free(s.argv);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		fprintf(stderr, "pxestick serve: out of memory\n");
 		return 1;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	signal(SIGPIPE, SIG_IGN);
-	/* The state dir first: the tree keeps its ISO verdicts there. */
-	if (state_dir_prepare(&s.cfg, pw) != 0)
-		goto out;
-	s.vfs = vfs_build(&s.cfg, log_line, NULL, err, sizeof(err));
-	if (s.vfs == NULL || loop_signals(&s.loop, &set, on_signal, &s) != 0) {
-		if (s.vfs == NULL)
-			log_msg("%s", err);
+	rc = 2;
+	if (parse_args(s, argc, argv, &check, &print) != 0 ||
+	    settings_load(&s->cfg, s->config, s->argc, s->argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pxestick serve: %s\n", s->argv ? err : "out of memory");
 		goto out;
 	}
-	if (start_services(&s, err, sizeof(err)) != 0) {
-		log_msg("%s", err);
+	if ((rc = answer_only(s, check, print)) >= 0)
+		goto out;
+	rc = 2;
+	if (geteuid() == 0 && (pw = getpwnam(s->cfg.user)) == NULL) {
+		fprintf(stderr, "pxestick serve: user %s does not exist (set user = NAME)\n",
+		    s->cfg.user);
 		goto out;
 	}
-	if (drop_privileges(&s.cfg, pw) != 0)
+	rc = 1;
+	if (loop_init(&s->loop) != 0) {
+		fprintf(stderr, "pxestick serve: epoll: %s\n", strerror(errno));
 		goto out;
-	log_serving(&s);
-	/* From here on, a turn's log lines go out in one write. */
-	log_batch(1);
-	s.loop.after_turn = log_flush;
-	rc = loop_run(&s.loop) == 0 ? 0 : 1;
-out:
+	}
+	rc = run(s, pw);
 	log_batch(0);
-	stop_services(&s);
-	vfs_unref(s.vfs);
-	loop_free(&s.loop);
-	free(s.argv);
+	stop_services(s);
+	vfs_unref(s->vfs);
+	loop_free(&s->loop);
+out:
+	free(s->argv);
+	free(s);
 	return rc;
+}
+
+int
+serve_state_dir(const char *config, char *state, size_t size, char *err, size_t errlen)
+{
+	struct settings *cfg = malloc(sizeof(*cfg));
+
+	if (cfg == NULL || settings_load(cfg, config, 0, NULL, err, errlen) != 0) {
+		if (cfg == NULL)
+			snprintf(err, errlen, "out of memory");
+		free(cfg);
+		return -1;
+	}
+	snprintf(state, size, "%s", cfg->state);
+	free(cfg);
+	return 0;
 }

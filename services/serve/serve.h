@@ -5,34 +5,22 @@
  * tree (ISOs verified), every listening socket, then -- when started as
  * root -- the switch to an unprivileged user with no_new_privs, and only
  * then the first packet is read.
+ *
+ * This is the top layer: it reads the settings and gives each service
+ * only what it uses (its own config struct, the loop, the current tree,
+ * the client table); no service includes anything from serve/.
  */
 #ifndef PXESTICK_SERVE_H
 #define PXESTICK_SERVE_H
 
-#include "common/loop.h"
-#include "serve/settings.h"
-#include "vfs/vfs.h"
-
-struct http_server;
-struct tftp_server;
-struct dhcp_server;
-struct status;
-struct status_server;
-
-struct serve {
-	struct loop loop;
-	struct settings cfg;
-	struct vfs *vfs;        /* the current tree; services take references */
-	int argc;               /* the flags, re-applied on reload */
-	char **argv;
-	const char *config;
-	struct http_server *http, *https;
-	struct tftp_server *tftp;
-	struct dhcp_server *dhcp;
-	struct status *status;  /* the client table services report to, or NULL */
-	struct status_server *status_srv;
-};
+#include <stddef.h>
 
 int serve_main(int argc, char **argv);
+
+/*
+ * The state directory the config file config names (NULL: the default),
+ * for `pxestick status` and `top`.  0, or -1 with err.
+ */
+int serve_state_dir(const char *config, char *state, size_t size, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * The settings table: one row per key, each with its parser.  Adding a
- * key is adding a row (and a field in struct settings).
+ * The settings table: one row per key, with its parser, its printer and
+ * whether a reload (SIGHUP) applies it.  Adding a key is adding a row
+ * (and a field in struct settings).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "common/net.h"
 #include "common/util.h"
 #include "serve/settings.h"
 
@@ -15,14 +17,20 @@ struct key {
 	const char *name;
 	int (*set)(struct settings *s, const struct key *k, const char *v, char *err,
 	    size_t errlen);
+	/* The value as a config line would give it (a list: one per item). */
+	void (*print)(const struct settings *s, const struct key *k, size_t item,
+	    struct buf *out);
 	size_t off;      /* field offset */
-	size_t size;     /* field size (strings) */
+	size_t size;     /* field size */
 	uint64_t min, max;
-	int list;        /* repeatable */
+	size_t count;    /* a list's count field (offset), or 0: one value */
+	int reload;      /* a reload (SIGHUP) applies it */
 	const char *help;
 };
 
 #define F(field) offsetof(struct settings, field), sizeof(((struct settings *)0)->field)
+#define FIELD(s, k, type) ((type *)(void *)((char *)(s) + (k)->off))
+#define CFIELD(s, k, type) ((const type *)(const void *)((const char *)(s) + (k)->off))
 
 static int
 set_string(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
@@ -70,6 +78,7 @@ set_ipv4(struct settings *s, const struct key *k, const char *v, char *err, size
 static int
 set_iso(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
+	(void)k;
 	if (s->n_iso == SETTINGS_MAX_ISOS) {
 		snprintf(err, errlen, "iso: more than %d given", SETTINGS_MAX_ISOS);
 		return -1;
@@ -78,7 +87,6 @@ set_iso(struct settings *s, const struct key *k, const char *v, char *err, size_
 		snprintf(err, errlen, "iso: empty or too long path");
 		return -1;
 	}
-	(void)k;
 	memcpy(s->iso[s->n_iso++], v, strlen(v) + 1);
 	return 0;
 }
@@ -145,31 +153,9 @@ bad:
 }
 
 static int
-parse_mac(const char *v, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++) {
-		unsigned hi, lo;
-		char c0 = v[3 * i], c1 = c0 ? v[3 * i + 1] : 0;
-
-#define HEX(c) ((c) >= '0' && (c) <= '9' ? (unsigned)((c) - '0') : \
-	(c) >= 'a' && (c) <= 'f' ? (unsigned)((c) - 'a' + 10) : \
-	(c) >= 'A' && (c) <= 'F' ? (unsigned)((c) - 'A' + 10) : 16u)
-		hi = HEX(c0);
-		lo = HEX(c1);
-#undef HEX
-		if (hi > 15 || lo > 15)
-			return -1;
-		if (i < 5 && v[3 * i + 2] != ':' && v[3 * i + 2] != '-')
-			return -1;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return v[17] == '\0' || v[17] == ' ' ? 0 : -1;
-}
-
-static int
 set_reserve(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
-	struct settings_reservation *r;
+	struct dhcp_reservation *r;
 	char ip[32];
 	const char *p;
 	size_t n;
@@ -181,7 +167,7 @@ set_reserve(struct settings *s, const struct key *k, const char *v, char *err, s
 	}
 	r = &s->reserve[s->n_reserve];
 	memset(r, 0, sizeof(*r));
-	if (strlen(v) < 19 || parse_mac(v, r->mac) != 0)
+	if (strlen(v) < 19 || net_mac_parse(v, strlen(v), 1, r->mac) != 17 || v[17] != ' ')
 		goto bad;
 	p = v + 18;
 	while (*p == ' ')
@@ -217,31 +203,121 @@ set_efi_boot(struct settings *s, const struct key *k, const char *v, char *err, 
 	return set_string(s, k, v, err, errlen);
 }
 
+
+/* ---- printers ---- */
+
+static void
+print_string(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)item;
+	buf_puts(out, CFIELD(s, k, char));
+}
+
+static void
+print_uint(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)item;
+	switch (k->size) {
+	case 2: buf_printf(out, "%u", *CFIELD(s, k, uint16_t)); break;
+	case 4: buf_printf(out, "%u", *CFIELD(s, k, uint32_t)); break;
+	default: buf_printf(out, "%u", *CFIELD(s, k, unsigned)); break;
+	}
+}
+
+static void
+put_ipv4(struct buf *out, struct in_addr a)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	buf_puts(out, inet_ntop(AF_INET, &a, ip, sizeof(ip)));
+}
+
+static void
+print_ipv4(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)item;
+	put_ipv4(out, *CFIELD(s, k, struct in_addr));
+}
+
+static void
+print_iso(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	buf_puts(out, s->iso[item]);
+}
+
+static void
+print_dhcp(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	(void)item;
+	buf_puts(out, dhcp_mode_name(s->dhcp));
+}
+
+static void
+print_address(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	(void)item;
+	put_ipv4(out, s->address);
+	buf_printf(out, "/%u", s->prefix);
+}
+
+static void
+print_pool(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	(void)item;
+	put_ipv4(out, s->pool_start);
+	buf_puts(out, "-");
+	put_ipv4(out, s->pool_end);
+}
+
+static void
+print_reserve(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	const struct dhcp_reservation *r = &s->reserve[item];
+	char mac[NET_MAC_STR];
+
+	(void)k;
+	buf_printf(out, "%s ", net_mac_str(r->mac, mac));
+	put_ipv4(out, r->addr);
+	if (r->entry[0] != '\0')
+		buf_printf(out, " %s", r->entry);
+}
+
+/* ---- the table ---- */
+
+#define LIST(field, count) offsetof(struct settings, field), \
+	sizeof(((struct settings *)0)->field), 0, 0, offsetof(struct settings, count)
+#define ONE(field, min, max) F(field), min, max, 0
+#define WHOLE 0, sizeof(struct settings), 0, 0, 0
+
 static const struct key keys[] = {
-	{ "iso", set_iso, 0, 0, 0, 0, 1, "an .iso file, or a directory scanned for *.iso (repeatable)" },
-	{ "files", set_string, F(files), 0, 0, 0, "the iPXE binaries and other files served at /" },
-	{ "keys", set_string, F(keys), 0, 0, 0, "authorized_keys for script.cfg" },
-	{ "state", set_string, F(state), 0, 0, 0, "where leases, certificates and logs are kept" },
-	{ "user", set_string, F(user), 0, 0, 0, "unprivileged user to run as after binding (when started as root)" },
-	{ "listen", set_string, F(listen), 0, 0, 0, "address to listen on (empty: all)" },
-	{ "interface", set_string, F(interface), 0, 0, 0, "network interface to serve DHCP on" },
-	{ "address", set_address, 0, 0, 0, 0, 0, "this server's address/prefix on the interface" },
-	{ "http-port", set_uint, F(http_port), 0, 65535, 0, "HTTP port (0: off)" },
-	{ "https-port", set_uint, F(https_port), 0, 65535, 0, "HTTPS port (0: off)" },
-	{ "tftp-port", set_uint, F(tftp_port), 0, 65535, 0, "TFTP port (0: off)" },
-	{ "tls-cert", set_string, F(tls_cert), 0, 0, 0, "PEM certificate chain for HTTPS (empty: self-signed, kept in state)" },
-	{ "tls-key", set_string, F(tls_key), 0, 0, 0, "PEM private key for tls-cert" },
-	{ "menu-timeout", set_uint, F(menu_timeout), 0, 3600, 0, "seconds before the boot menu picks the default (0: wait)" },
-	{ "menu-default", set_string, F(menu_default), 0, 0, 0, "default menu item: ISONAME or ISONAME:N (empty: the first)" },
-	{ "dhcp", set_dhcp, 0, 0, 0, 0, 0, "auto, authoritative, proxy or off" },
-	{ "pool", set_pool, 0, 0, 0, 0, 0, "addresses handed out in authoritative mode, A-B" },
-	{ "lease-time", set_uint, F(lease_time), 60, 31536000, 0, "DHCP lease time in seconds" },
-	{ "router", set_ipv4, F(router), 0, 0, 0, "default gateway given to DHCP clients (0.0.0.0: none)" },
-	{ "dns", set_ipv4, F(dns), 0, 0, 0, "DNS server given to DHCP clients (0.0.0.0: none)" },
-	{ "efi-boot", set_efi_boot, F(efi_boot), 0, 0, 0, "iPXE for UEFI clients: ipxe.efi or snponly.efi" },
-	{ "reserve", set_reserve, 0, 0, 0, 0, 1, "static lease: MAC ADDRESS [ENTRY] (repeatable)" },
-	{ "http-max-connections", set_uint, F(http_max_connections), 1, 100000, 0, "open HTTP connections at most" },
-	{ "tftp-max-transfers", set_uint, F(tftp_max_transfers), 1, 10000, 0, "TFTP transfers at once at most" },
+	{ "iso", set_iso, print_iso, LIST(iso, n_iso), 1, "an .iso file, or a directory scanned for *.iso (repeatable)" },
+	{ "files", set_string, print_string, ONE(files, 0, 0), 1, "the iPXE binaries and other files served at /" },
+	{ "keys", set_string, print_string, ONE(keys, 0, 0), 1, "authorized_keys for script.cfg" },
+	{ "state", set_string, print_string, ONE(state, 0, 0), 0, "where leases, certificates and logs are kept" },
+	{ "user", set_string, print_string, ONE(user, 0, 0), 0, "unprivileged user to run as after binding (when started as root)" },
+	{ "listen", set_string, print_string, ONE(listen, 0, 0), 0, "address to listen on (empty: all)" },
+	{ "interface", set_string, print_string, ONE(interface, 0, 0), 0, "network interface to serve DHCP on" },
+	{ "address", set_address, print_address, WHOLE, 0, "this server's address/prefix on the interface" },
+	{ "http-port", set_uint, print_uint, ONE(http_port, 0, 65535), 0, "HTTP port (0: off)" },
+	{ "https-port", set_uint, print_uint, ONE(https_port, 0, 65535), 0, "HTTPS port (0: off)" },
+	{ "tftp-port", set_uint, print_uint, ONE(tftp_port, 0, 65535), 0, "TFTP port (0: off)" },
+	{ "tls-cert", set_string, print_string, ONE(tls_cert, 0, 0), 0, "PEM certificate chain for HTTPS (empty: self-signed, kept in state)" },
+	{ "tls-key", set_string, print_string, ONE(tls_key, 0, 0), 0, "PEM private key for tls-cert" },
+	{ "menu-timeout", set_uint, print_uint, ONE(menu_timeout, 0, 3600), 1, "seconds before the boot menu picks the default (0: wait)" },
+	{ "menu-default", set_string, print_string, ONE(menu_default, 0, 0), 1, "default menu item: ISONAME or ISONAME:N (empty: the first)" },
+	{ "dhcp", set_dhcp, print_dhcp, WHOLE, 0, "auto, authoritative, proxy or off" },
+	{ "pool", set_pool, print_pool, WHOLE, 0, "addresses handed out in authoritative mode, A-B" },
+	{ "lease-time", set_uint, print_uint, ONE(lease_time, 60, 31536000), 0, "DHCP lease time in seconds" },
+	{ "router", set_ipv4, print_ipv4, ONE(router, 0, 0), 0, "default gateway given to DHCP clients (0.0.0.0: none)" },
+	{ "dns", set_ipv4, print_ipv4, ONE(dns, 0, 0), 0, "DNS server given to DHCP clients (0.0.0.0: none)" },
+	{ "efi-boot", set_efi_boot, print_string, ONE(efi_boot, 0, 0), 0, "iPXE for UEFI clients: ipxe.efi or snponly.efi" },
+	{ "reserve", set_reserve, print_reserve, LIST(reserve, n_reserve), 0, "static lease: MAC ADDRESS [ENTRY] (repeatable)" },
+	{ "http-max-connections", set_uint, print_uint, ONE(http_max_connections, 1, 100000), 0, "open HTTP connections at most" },
+	{ "tftp-max-transfers", set_uint, print_uint, ONE(tftp_max_transfers, 1, 10000), 0, "TFTP transfers at once at most" },
 };
 
 void
@@ -336,47 +412,66 @@ settings_load(struct settings *s, const char *config, int argc, char **argv, cha
 	return 0;
 }
 
-const char *
-settings_dhcp_mode_name(enum dhcp_mode m)
+/* How many values key k has (a list's count, else 1). */
+static size_t
+values_of(const struct settings *s, const struct key *k)
 {
-	switch (m) {
-	case DHCP_MODE_AUTO: return "auto";
-	case DHCP_MODE_AUTHORITATIVE: return "authoritative";
-	case DHCP_MODE_PROXY: return "proxy";
-	case DHCP_MODE_OFF: return "off";
+	return k->count != 0 ? *(const size_t *)(const void *)((const char *)s + k->count) : 1;
+}
+
+/* Key k's values as config lines. */
+static void
+print_key(const struct settings *s, const struct key *k, struct buf *out)
+{
+	for (size_t i = 0; i < values_of(s, k); i++) {
+		buf_printf(out, "%s = ", k->name);
+		k->print(s, k, i, out);
+		buf_puts(out, "\n");
 	}
-	return "?";
 }
 
 void
-settings_print(const struct settings *s, int fd)
+settings_print(const struct settings *s, struct buf *out)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		print_key(s, &keys[i], out);
+}
 
-	for (size_t i = 0; i < s->n_iso; i++)
-		dprintf(fd, "iso = %s\n", s->iso[i]);
-	dprintf(fd, "files = %s\nkeys = %s\nstate = %s\nuser = %s\nlisten = %s\n"
-	    "interface = %s\n", s->files, s->keys, s->state, s->user, s->listen, s->interface);
-	dprintf(fd, "address = %s/%u\n", inet_ntop(AF_INET, &s->address, a, sizeof(a)), s->prefix);
-	dprintf(fd, "http-port = %u\nhttps-port = %u\ntftp-port = %u\n", s->http_port,
-	    s->https_port, s->tftp_port);
-	dprintf(fd, "tls-cert = %s\ntls-key = %s\nmenu-timeout = %u\nmenu-default = %s\n",
-	    s->tls_cert, s->tls_key, s->menu_timeout, s->menu_default);
-	dprintf(fd, "dhcp = %s\npool = %s-%s\nlease-time = %u\n", settings_dhcp_mode_name(s->dhcp),
-	    inet_ntop(AF_INET, &s->pool_start, a, sizeof(a)),
-	    inet_ntop(AF_INET, &s->pool_end, b, sizeof(b)), s->lease_time);
-	dprintf(fd, "router = %s\n", inet_ntop(AF_INET, &s->router, a, sizeof(a)));
-	dprintf(fd, "dns = %s\nefi-boot = %s\n", inet_ntop(AF_INET, &s->dns, a, sizeof(a)),
-	    s->efi_boot);
-	for (size_t i = 0; i < s->n_reserve; i++) {
-		const uint8_t *m = s->reserve[i].mac;
+/* Do a and b differ in key k? */
+static int
+key_differs(const struct settings *a, const struct settings *b, const struct key *k)
+{
+	struct buf x, y;
+	int differs;
 
-		dprintf(fd, "reserve = %02x:%02x:%02x:%02x:%02x:%02x %s%s%s\n", m[0], m[1], m[2],
-		    m[3], m[4], m[5], inet_ntop(AF_INET, &s->reserve[i].addr, a, sizeof(a)),
-		    s->reserve[i].entry[0] ? " " : "", s->reserve[i].entry);
+	buf_init(&x);
+	buf_init(&y);
+	print_key(a, k, &x);
+	print_key(b, k, &y);
+	differs = x.len != y.len || (x.len > 0 && memcmp(x.data, y.data, x.len) != 0);
+	buf_free(&x);
+	buf_free(&y);
+	return differs;
+}
+
+void
+settings_reload(struct settings *cur, const struct settings *next,
+    void (*changed)(void *ctx, const char *key), void *ctx)
+{
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct key *k = &keys[i];
+
+		if (!key_differs(cur, next, k))
+			continue;
+		if (!k->reload) {
+			changed(ctx, k->name);
+			continue;
+		}
+		memcpy((char *)cur + k->off, (const char *)next + k->off, k->size);
+		if (k->count != 0)
+			memcpy((char *)cur + k->count, (const char *)next + k->count,
+			    sizeof(size_t));
 	}
-	dprintf(fd, "http-max-connections = %u\ntftp-max-transfers = %u\n",
-	    s->http_max_connections, s->tftp_max_transfers);
 }
 
 void

@@ -9,18 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+#include "dhcp/dhcp.h"
+
 #define SETTINGS_MAX_ISOS       32
 #define SETTINGS_MAX_RESERVE    256
 #define SETTINGS_PATH           1024
-
-enum dhcp_mode { DHCP_MODE_AUTO, DHCP_MODE_AUTHORITATIVE, DHCP_MODE_PROXY, DHCP_MODE_OFF };
-
-/* A static DHCP reservation: MAC -> address (and optional boot entry). */
-struct settings_reservation {
-	uint8_t mac[6];
-	struct in_addr addr;
-	char entry[64];
-};
 
 struct settings {
 	char config[SETTINGS_PATH];     /* the file these came from, or "" */
@@ -44,7 +38,7 @@ struct settings {
 	uint32_t lease_time;            /* seconds */
 	struct in_addr router, dns;     /* 0 = not sent */
 	char efi_boot[32];              /* ipxe.efi or snponly.efi */
-	struct settings_reservation reserve[SETTINGS_MAX_RESERVE];
+	struct dhcp_reservation reserve[SETTINGS_MAX_RESERVE];
 	size_t n_reserve;
 	unsigned http_max_connections;
 	unsigned tftp_max_transfers;
@@ -69,10 +63,16 @@ int settings_set(struct settings *s, const char *key, const char *value, char *e
 int settings_load(struct settings *s, const char *config, int argc, char **argv,
     char *err, size_t errlen);
 
-/* Print every key with its current value, as a config file would. */
-void settings_print(const struct settings *s, int fd);
+/* Every key with its current value, as a config file would say it. */
+void settings_print(const struct settings *s, struct buf *out);
 
-const char *settings_dhcp_mode_name(enum dhcp_mode m);
+/*
+ * A reload: the keys that apply on SIGHUP (the ISOs, the files and keys,
+ * the menu) are copied from next into cur; each other key whose value
+ * differs is passed to changed() (it takes effect at the next start).
+ */
+void settings_reload(struct settings *cur, const struct settings *next,
+    void (*changed)(void *ctx, const char *key), void *ctx);
 
 /* One line per key: "  --KEY VALUE   help". */
 void settings_help(int fd);

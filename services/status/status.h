@@ -49,9 +49,6 @@
 #include "common/buf.h"
 #include "common/limits.h"
 
-struct dhcp_client_info;
-struct dhcp_boot;
-
 enum status_phase {
 	STATUS_PHASE_NONE,      /* seen, but no boot step yet (an error at the first request) */
 	STATUS_PHASE_DHCP,
@@ -82,8 +79,8 @@ enum status_kind {
 };
 
 /*
- * Classify a cleaned path (vfs_path_clean()'s output).  iso (isosize
- * bytes) receives NAME of /iso/NAME/..., else "".
+ * Classify a cleaned path (the file tree's vfs_path_clean() output).  iso
+ * (isosize bytes) receives NAME of /iso/NAME/..., else "".
  */
 enum status_kind status_classify(const char *path, char *iso, size_t isosize);
 
@@ -150,6 +147,7 @@ struct status_client {
 	uint8_t has_arch;
 	uint8_t ssh;            /* enum status_ssh */
 	uint16_t arch;          /* DHCP option 93 */
+	const char *arch_name;  /* its name (static text), or NULL */
 	struct status_addr addr;        /* the latest address */
 	uint64_t addr_at;       /* ms: when addr was last confirmed */
 	char iso[64];           /* the ISO it boots (from /iso/NAME/), or "" */
@@ -206,13 +204,24 @@ struct status_ref {
 int status_init(struct status *st, status_resolve_fn *resolve, void *ctx);
 void status_free(struct status *st);
 
-/*
- * A DHCP reply went to mac (offer or ack; addr: the address given, or 0
- * in proxy mode).  ci and boot: what dhcp_client_classify() and
- * dhcp_policy_decide() said; entry: the reservation's fixed entry or NULL.
- */
-void status_dhcp(struct status *st, const uint8_t mac[6], const struct dhcp_client_info *ci,
-    const struct dhcp_boot *boot, struct in_addr addr, const char *entry, uint64_t now);
+/* What a DHCP reply (offer or ack) told a client. */
+struct status_dhcp_event {
+	uint8_t mac[6];
+	struct in_addr addr;    /* the address given, or 0 (proxy mode) */
+	int netboot;            /* the client asked to netboot at all */
+	int ipxe;               /* ... and it is iPXE */
+	uint8_t firmware;       /* enum status_fw: who asked (not iPXE) */
+	int has_arch;
+	uint16_t arch;          /* DHCP option 93 */
+	const char *arch_name;  /* its name, static text (or NULL) */
+	int booted;             /* a boot file was given */
+	const char *detail;     /* what was given, or why nothing was */
+	const char *entry;      /* the reservation's fixed entry, or NULL */
+};
+
+/* A DHCP reply went out (ev).  A client that does not netboot (the live
+ * system's own DHCP) only has its address noted; it is never created. */
+void status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now);
 /* A DHCP request from mac was refused (NAK, pool exhausted): known
  * clients only. */
 void status_dhcp_error(struct status *st, const uint8_t mac[6], const char *why, uint64_t now);
@@ -221,8 +230,12 @@ void status_dhcp_error(struct status *st, const uint8_t mac[6], const char *why,
 struct status_request {
 	enum status_via via;
 	const struct sockaddr *peer;
-	const char *path;       /* as sent (HTTP: percent-encoded, no query) */
+	/* The cleaned path (vfs_path_clean()), or with `refused` set the
+	 * bytes as sent when the path boundary refused them (only shown,
+	 * never classified; peer bytes allowed: sanitised). */
+	const char *path;
 	size_t path_len;
+	int refused;
 	const char *agent;      /* User-Agent, or NULL */
 	size_t agent_len;
 	/* NULL: served (a transfer starts when body > 0); else why not,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/net.h"
 #include "status/status_internal.h"
 
 #define ATF_COM_FLAG 0x2        /* <net/if_arp.h>: the entry is complete */
@@ -31,32 +32,11 @@ token(const char *line, size_t len, size_t *i, const char **t, size_t *tlen)
 	return 0;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* "aa:bb:cc:dd:ee:ff", exactly. */
 static int
 parse_mac(const char *t, size_t len, uint8_t mac[6])
 {
-	if (len != 17)
-		return -1;
-	for (size_t k = 0; k < 6; k++) {
-		int hi = hexval(t[k * 3]), lo = hexval(t[k * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (k < 5 && t[k * 3 + 2] != ':'))
-			return -1;
-		mac[k] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return len == 17 && net_mac_parse(t, len, 0, mac) == 17 ? 0 : -1;
 }
 
 /* One line: 0 and mac when it is ip's complete entry. */

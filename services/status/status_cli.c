@@ -21,7 +21,6 @@
 #include "common/buf.h"
 #include "common/loop.h"
 #include "common/util.h"
-#include "serve/settings.h"
 #include "status/status_cli.h"
 #include "status/status_internal.h"
 
@@ -42,11 +41,11 @@ struct cli {
 /* --state DIR, --socket PATH, --config FILE; the rest per command.
  * 0, or -1 after a message. */
 static int
-cli_args(const char *cmd, int argc, char **argv, struct cli *c, int top)
+cli_args(const char *cmd, int argc, char **argv, struct cli *c, int top,
+    status_state_fn *state_of)
 {
 	const char *state = NULL, *sock = NULL, *config = NULL;
-	struct settings *cfg;
-	char err[512];
+	char err[512], dir[1024];
 
 	memset(c, 0, sizeof(*c));
 	c->color = 1;
@@ -80,19 +79,16 @@ cli_args(const char *cmd, int argc, char **argv, struct cli *c, int top)
 		return 0;
 	}
 	if (state == NULL) {
-		cfg = malloc(sizeof(*cfg));
-		if (cfg == NULL || settings_load(cfg, config, 0, NULL, err, sizeof(err)) != 0) {
-			fprintf(stderr, "pxestick %s: %s\n", cmd, cfg == NULL ? "out of memory" : err);
-			free(cfg);
+		if (state_of(config, dir, sizeof(dir), err, sizeof(err)) != 0) {
+			fprintf(stderr, "pxestick %s: %s\n", cmd, err);
 			return -1;
 		}
-		if ((size_t)snprintf(c->sock, sizeof(c->sock), "%s/%s", cfg->state,
-		    STATUS_SOCK_NAME) >= sizeof(c->sock))
+		if ((size_t)snprintf(c->sock, sizeof(c->sock), "%s/%s", dir, STATUS_SOCK_NAME) >=
+		    sizeof(c->sock))
 			c->sock[0] = '\0';
 		if (config == NULL && access(c->sock, F_OK) != 0 &&
 		    access(APPLIANCE_STATE "/" STATUS_SOCK_NAME, F_OK) == 0)
 			snprintf(c->sock, sizeof(c->sock), "%s", APPLIANCE_STATE "/" STATUS_SOCK_NAME);
-		free(cfg);
 	} else if ((size_t)snprintf(c->sock, sizeof(c->sock), "%s/%s", state, STATUS_SOCK_NAME) >=
 	    sizeof(c->sock)) {
 		c->sock[0] = '\0';
@@ -173,7 +169,7 @@ static const char status_usage[] =
     "Exit status: 0, 1 when the server cannot be reached, 2 on a usage error.\n";
 
 int
-status_cli_main(int argc, char **argv)
+status_cli_main(int argc, char **argv, status_state_fn *state_of)
 {
 	struct cli c;
 	struct buf out;
@@ -184,7 +180,7 @@ status_cli_main(int argc, char **argv)
 			fputs(status_usage, stdout);
 			return 0;
 		}
-	if (cli_args("status", argc, argv, &c, 0) != 0)
+	if (cli_args("status", argc, argv, &c, 0, state_of) != 0)
 		return 2;
 	buf_init(&out);
 	if (query(c.sock, c.json ? "json\n" : "text\n", &out, err, sizeof(err)) != 0) {
@@ -390,7 +386,7 @@ paint(const struct buf *scr)
 }
 
 int
-top_cli_main(int argc, char **argv)
+top_cli_main(int argc, char **argv, status_state_fn *state_of)
 {
 	struct sigaction sa;
 	struct term t;
@@ -403,7 +399,7 @@ top_cli_main(int argc, char **argv)
 			fputs(top_usage, stdout);
 			return 0;
 		}
-	if (cli_args("top", argc, argv, &c, 1) != 0)
+	if (cli_args("top", argc, argv, &c, 1, state_of) != 0)
 		return 2;
 	log = c.log != NULL ? c.log : access(DEFAULT_LOG, R_OK) == 0 ? DEFAULT_LOG : NULL;
 	memset(&sa, 0, sizeof(sa));

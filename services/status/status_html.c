@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dhcp/dhcp_policy.h"
 #include "status/status.h"
 
 static const char page_head[] =
@@ -159,7 +158,7 @@ client_row(struct buf *b, const struct status_client *c, uint64_t now)
 	buf_puts(b, "</span>");
 	if (c->firmware != STATUS_FW_UNKNOWN) {
 		buf_puts(b, " &middot; ");
-		esc(b, c->has_arch ? dhcp_arch_name(c->arch) : status_fw_name(c->firmware));
+		esc(b, c->has_arch && c->arch_name ? c->arch_name : status_fw_name(c->firmware));
 	}
 	if (c->ipxe)
 		buf_puts(b, " &middot; iPXE");

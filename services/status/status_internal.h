@@ -12,10 +12,10 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/list.h"
 #include "common/loop.h"
 #include "status/status.h"
-
-struct serve;
+#include "status/status_serve.h"
 
 /* The socket's name in the state directory. */
 #define STATUS_SOCK_NAME "pxestick.sock"
@@ -65,7 +65,7 @@ struct status_sock_conn {
 	struct loop_fd h;
 	struct loop_timer timer;
 	struct status_server *ss;
-	struct status_sock_conn *prev, *next;
+	struct list_node node;          /* in ss->conns */
 	char in[STATUS_MAX_REQUEST];
 	size_t in_len;
 	struct buf out;
@@ -85,7 +85,7 @@ struct status_probe {
 };
 
 struct status_server {
-	struct serve *srv;
+	struct status_server_config cfg;
 	struct loop *loop;
 	struct status table;
 	struct loop_timer tick;
@@ -93,8 +93,7 @@ struct status_server {
 	/* the socket */
 	struct loop_fd listen;          /* fd -1: none */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct status_sock_conn *conns;
-	unsigned n_conns;
+	struct list conns;              /* of struct status_sock_conn */
 	/* SSH checks */
 	struct status_probe probes[STATUS_MAX_SSH_PROBES];
 	uint16_t ssh_port;

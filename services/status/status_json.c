@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dhcp/dhcp_policy.h"
 #include "status/status.h"
 
 /* The unix time of a monotonic instant. */
@@ -152,7 +151,7 @@ client(struct json *j, const struct status_client *c, const struct status_info *
 		json_u64(j, c->arch);
 	else
 		json_null(j);
-	str_or_null(j, "arch_name", c->has_arch ? dhcp_arch_name(c->arch) : NULL);
+	str_or_null(j, "arch_name", c->has_arch ? c->arch_name : NULL);
 	json_key(j, "ipxe");
 	json_bool(j, c->ipxe);
 	str_or_null(j, "iso", c->iso);

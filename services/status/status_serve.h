@@ -10,19 +10,39 @@
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "common/loop.h"
+#include "status/status.h"
 
-struct serve;
 struct status_server;
 
 /*
- * Start following clients: srv->status becomes the table the services
- * report to.  Opens STATE/pxestick.sock, so it MUST run before the
+ * What the appliance serves (ports, DHCP mode, ISOs, keys), filled in at
+ * render time by whoever knows: every field of in but n_addrs/addrs,
+ * started and wall, which the status service fills itself.
+ */
+typedef void status_describe_fn(void *ctx, struct status_info *in);
+
+struct status_server_config {
+	const char *state;      /* the state directory: the socket goes there */
+	const char *listen;     /* the listen address, "" for any */
+	const char *interface;  /* the DHCP interface, or "" */
+	status_describe_fn *describe;
+	void *describe_ctx;
+};
+
+/*
+ * Start following clients (cfg is copied; its strings MUST outlive the
+ * service).  Opens STATE/pxestick.sock, so it MUST run before the
  * privilege drop.  Problems with the socket are logged, not fatal (the
  * page and the table work without it).  NULL only without memory.
  */
-struct status_server *status_server_start(struct serve *srv);
+struct status_server *status_server_start(struct loop *l, const struct status_server_config *cfg);
 /* Close the socket (and remove it), end the SSH checks.  NULL is fine. */
 void status_server_stop(struct status_server *ss);
+
+/* The client table the services report to (their status sink), or NULL
+ * when ss is NULL. */
+struct status *status_server_table(struct status_server *ss);
 
 /*
  * HTTP's status documents: for path "/status" (query "fragment": the

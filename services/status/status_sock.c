@@ -22,7 +22,6 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "serve/serve.h"
 #include "status/status_internal.h"
 
 /* ---- the request line ---- */
@@ -98,13 +97,7 @@ conn_free(struct status_sock_conn *c)
 	loop_timer_cancel(ss->loop, &c->timer);
 	close(c->h.fd);
 	buf_free(&c->out);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		ss->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	ss->n_conns--;
+	list_del(&ss->conns, &c->node);
 	free(c);
 }
 
@@ -222,16 +215,13 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 
 		if (fd < 0)
 			return;
-		if (ss->n_conns >= STATUS_MAX_SOCK_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+		if (ss->conns.n >= STATUS_MAX_SOCK_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
 		}
 		c->ss = ss;
-		c->h.fd = fd;
-		c->h.cb = conn_event;
-		c->h.ctx = c;
-		c->timer.cb = conn_timeout;
-		c->timer.ctx = c;
+		loop_fd_init(&c->h, fd, conn_event, c);
+		loop_timer_init(&c->timer, conn_timeout, c);
 		buf_init(&c->out);
 		if (loop_add(l, &c->h, EPOLLIN) != 0) {
 			close(fd);
@@ -239,11 +229,7 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 			continue;
 		}
 		(void)loop_timer_set(l, &c->timer, STATUS_SOCK_TIMEOUT_MS);
-		c->next = ss->conns;
-		if (ss->conns)
-			ss->conns->prev = c;
-		ss->conns = c;
-		ss->n_conns++;
+		list_add(&ss->conns, &c->node);
 	}
 }
 
@@ -287,9 +273,7 @@ status_sock_open(struct status_server *ss, const char *state_dir)
 	umask(old);
 	if (chmod(sa.sun_path, 0660) != 0 || listen(fd, STATUS_MAX_SOCK_CONNS) != 0)
 		goto fail_unlink;
-	ss->listen.fd = fd;
-	ss->listen.cb = on_accept;
-	ss->listen.ctx = ss;
+	loop_fd_init(&ss->listen, fd, on_accept, ss);
 	if (loop_add(ss->loop, &ss->listen, EPOLLIN) != 0) {
 		ss->listen.fd = -1;
 		goto fail_unlink;
@@ -309,8 +293,8 @@ fail:
 void
 status_sock_close(struct status_server *ss)
 {
-	while (ss->conns != NULL)
-		conn_free(ss->conns);
+	while (ss->conns.head != NULL)
+		conn_free(LIST_ENTRY(ss->conns.head, struct status_sock_conn, node));
 	if (ss->listen.fd < 0)
 		return;
 	loop_del(ss->loop, &ss->listen);

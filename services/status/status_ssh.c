@@ -115,15 +115,13 @@ probe_start(struct status_server *ss, struct status_probe *p, size_t slot, uint3
 	}
 	memset(p, 0, sizeof(*p));
 	p->ss = ss;
-	p->h.fd = fd;
-	p->h.cb = probe_event;
-	p->h.ctx = p;
-	p->timer.cb = probe_timeout;
-	p->timer.ctx = p;
+	loop_fd_init(&p->h, fd, probe_event, p);
+	loop_timer_init(&p->timer, probe_timeout, p);
 	p->slot = slot;
 	p->gen = gen;
 	if (loop_add(ss->loop, &p->h, EPOLLOUT) != 0) {
 		close(fd);
+		p->h.fd = -1;
 		return -1;
 	}
 	p->busy = 1;

@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dhcp/dhcp_policy.h"
+#include "common/net.h"
 #include "status/status.h"
-#include "vfs/vfs.h"
 
 /* A download that sent nothing for this long shows a rate of 0. */
 #define STALL_MS 3000
@@ -138,9 +137,10 @@ clean_in_place(char *s)
 char *
 status_client_name(const struct status_client *c, char *out, size_t size)
 {
+	char mac[NET_MAC_STR];
+
 	if (c->has_mac)
-		snprintf(out, size, "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1],
-		    c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+		snprintf(out, size, "%s", net_mac_str(c->mac, mac));
 	else
 		status_addr_str(&c->addr, out, size);
 	return out;
@@ -356,64 +356,50 @@ advance(struct status *st, struct status_client *c, unsigned p, int download, ui
 
 /* ---- DHCP ---- */
 
-static unsigned
-firmware_of(const struct dhcp_client_info *ci)
-{
-	if (ci->http || (ci->has_arch && ci->arch == 16))
-		return STATUS_FW_UEFI_HTTP;
-	if (!ci->has_arch)
-		return STATUS_FW_UNKNOWN;
-	if (ci->arch == 0)
-		return STATUS_FW_BIOS;
-	if (ci->arch == 6 || ci->arch == 7 || ci->arch == 9)
-		return STATUS_FW_UEFI;
-	return STATUS_FW_OTHER;
-}
-
 void
-status_dhcp(struct status *st, const uint8_t mac[6], const struct dhcp_client_info *ci,
-    const struct dhcp_boot *boot, struct in_addr addr, const char *entry, uint64_t now)
+status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now)
 {
 	struct status_client *c;
 	unsigned before, p;
 
 	if (st == NULL || st->c == NULL)
 		return;
-	c = by_mac(st, mac);
+	c = by_mac(st, ev->mac);
 	if (c == NULL) {
-		if (!boot->netboot)
+		if (!ev->netboot)
 			return; /* not a netboot client: none of ours */
 		c = client_new(st, now);
 		c->has_mac = 1;
-		memcpy(c->mac, mac, 6);
+		memcpy(c->mac, ev->mac, 6);
 	}
 	c->last_seen = now;
-	if (addr.s_addr != 0) {
+	if (ev->addr.s_addr != 0) {
 		struct status_addr a;
 
-		status_addr_v4(&a, addr);
+		status_addr_v4(&a, ev->addr);
 		take_addr(st, c, &a, now);
 	}
-	if (!boot->netboot)
+	if (!ev->netboot)
 		return; /* the live system's own DHCP: the address is all */
 	before = c->phase;
-	p = ci->ipxe ? STATUS_PHASE_IPXE : STATUS_PHASE_DHCP;
+	p = ev->ipxe ? STATUS_PHASE_IPXE : STATUS_PHASE_DHCP;
 	advance(st, c, p, 0, now);
-	if (ci->ipxe)
+	if (ev->ipxe)
 		c->ipxe = 1;
 	else
-		c->firmware = (uint8_t)firmware_of(ci);
-	if (ci->has_arch) {
+		c->firmware = ev->firmware;
+	if (ev->has_arch) {
 		c->has_arch = 1;
-		c->arch = ci->arch;
+		c->arch = ev->arch;
+		c->arch_name = ev->arch_name;
 	}
-	if (entry != NULL)
-		copy_clean(c->entry, sizeof(c->entry), entry, strlen(entry));
-	if (boot->kind == DHCP_BOOT_NONE) {
+	if (ev->entry != NULL)
+		copy_clean(c->entry, sizeof(c->entry), ev->entry, strlen(ev->entry));
+	if (!ev->booted) {
 		if (strncmp(c->error, "no boot file: ", 14) != 0)
-			set_error(st, c, now, "no boot file: %s", boot->why);
+			set_error(st, c, now, "no boot file: %s", ev->detail);
 	} else if (c->phase != before) {
-		event(st, c, now, "%s", boot->why);
+		event(st, c, now, "%s", ev->detail);
 	}
 }
 
@@ -503,8 +489,8 @@ void
 status_request(struct status *st, const struct status_request *rq, struct status_ref *ref,
     uint64_t now)
 {
-	char path[VFS_MAX_PATH], iso[64], file[48];
-	const char *why, *base, *via = rq->via == STATUS_VIA_TFTP ? "tftp" : "http";
+	char path[STATUS_MAX_PATH], iso[64], file[48];
+	const char *base, *via = rq->via == STATUS_VIA_TFTP ? "tftp" : "http";
 	struct status_client *c;
 	struct status_addr a;
 	enum status_kind k;
@@ -513,11 +499,10 @@ status_request(struct status *st, const struct status_request *rq, struct status
 	ref->gen = 0;
 	if (st == NULL || st->c == NULL || status_addr_set(&a, rq->peer) != 0)
 		return;
-	if (vfs_path_clean(rq->path, rq->path_len, rq->via == STATUS_VIA_HTTP, path, sizeof(path),
-	    &why) == 0) {
+	copy_clean(path, sizeof(path), rq->path, rq->path_len);
+	if (!rq->refused) {
 		k = status_classify(path, iso, sizeof(iso));
 	} else {
-		copy_clean(path, sizeof(path), rq->path, rq->path_len);
 		k = STATUS_KIND_OTHER;
 		iso[0] = '\0';
 	}

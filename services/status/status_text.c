@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dhcp/dhcp_policy.h"
 #include "status/status.h"
 
 #define SGR_RESET   "\033[0m"

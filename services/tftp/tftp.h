@@ -7,17 +7,31 @@
 #define PXESTICK_TFTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-struct serve;
+#include "common/loop.h"
+#include "status/status.h"
+#include "vfs/vfs.h"
+
 struct tftp_server;
 
+struct tftp_config {
+	const char *listen;             /* address, "" for every IPv4 one */
+	uint16_t port;
+	unsigned max_transfers;
+	uint16_t url_port;              /* the HTTP port boot.ipxe's URLs name */
+	struct vfs *const *tree;        /* the current tree: read at each request */
+	struct status *status;          /* the client table, or NULL */
+};
+
 /*
- * Listen on the settings' listen address and tftp-port.  Returns the
- * server, or NULL with the reason in err.  Must run before privileges
- * are dropped (port 69).  Transfers read srv->vfs as it is when their
- * request arrives and keep that tree until they end (SIGHUP-safe).
+ * Listen as cfg says (cfg is copied; what it points to MUST outlive the
+ * server).  Returns the server, or NULL with the reason in err.  Must run
+ * before privileges are dropped (port 69).  A transfer takes the tree as
+ * it is when its request arrives and keeps it until it ends (SIGHUP-safe).
  */
-struct tftp_server *tftp_server_start(struct serve *srv, char *err, size_t errlen);
+struct tftp_server *tftp_server_start(struct loop *l, const struct tftp_config *cfg,
+    char *err, size_t errlen);
 
 /* End every transfer (logged) and close the listener.  NULL is fine. */
 void tftp_server_stop(struct tftp_server *t);

@@ -34,7 +34,9 @@
 #include <sys/uio.h>
 
 #include "common/limits.h"
+#include "common/list.h"
 #include "common/loop.h"
+#include "common/ratelog.h"
 #include "status/status.h"
 #include "tftp/tftp.h"
 #include "tftp/tftp_packet.h"
@@ -144,7 +146,7 @@ struct tftp_server;
 
 struct tftp_transfer {
 	struct tftp_server *srv;
-	struct tftp_transfer *prev, *next;
+	struct list_node node;        /* in srv->transfers */
 	struct loop_fd h;
 	struct loop_timer timer;
 	struct tftp_xfer x;
@@ -161,14 +163,12 @@ struct tftp_transfer {
 };
 
 struct tftp_server {
-	struct serve *srv;
+	struct tftp_config cfg;
 	struct loop *loop;
 	struct loop_fd listen;
 	int family;
-	uint16_t port;
-	unsigned max_transfers, n_transfers;
-	struct tftp_transfer *transfers;
-	uint64_t refused_busy;
+	struct list transfers;        /* of struct tftp_transfer */
+	struct ratelog busy_log;      /* refusals at tftp-max-transfers */
 };
 
 #endif

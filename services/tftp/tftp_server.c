@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/net.h"
-#include "serve/serve.h"
+#include "common/ratelog.h"
 #include "tftp/tftp_internal.h"
 
 /* IPv4 + UDP + TFTP DATA headers; IPv6 + UDP + TFTP. */
@@ -32,24 +32,6 @@ struct tftp_addrs {
 
 static void transfer_event(struct loop *l, struct loop_fd *h, uint32_t events);
 static void transfer_timeout(struct loop *l, struct loop_timer *tm);
-
-static void
-format_addr(const struct sockaddr_storage *ss, char *out, size_t size)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		snprintf(out, size, "[%s]:%u", ip, ntohs(a->sin6_port));
-	} else {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		snprintf(out, size, "%s:%u", ip, ntohs(a->sin_port));
-	}
-}
 
 static int
 same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -223,7 +205,7 @@ note_status(const struct tftp_server *s, const struct sockaddr_storage *peer, co
 	rq.path_len = strlen(name);
 	rq.error = error;
 	rq.size = rq.body = size;
-	status_request(s->srv->status, &rq, ref != NULL ? ref : &none, loop_now(s->loop));
+	status_request(s->cfg.status, &rq, ref != NULL ? ref : &none, loop_now(s->loop));
 }
 
 static void
@@ -237,13 +219,7 @@ transfer_free(struct tftp_transfer *t)
 		close(t->h.fd);
 	vfs_close(&t->file);
 	free(t->mem);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		s->transfers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	s->n_transfers--;
+	list_del(&s->transfers, &t->node);
 	free(t);
 }
 
@@ -255,10 +231,10 @@ transfer_sync(struct tftp_transfer *t)
 	struct tftp_xfer *x = &t->x;
 	uint64_t now = loop_now(l);
 
-	status_progress(t->srv->srv->status, &t->st, x->bytes_acked, now);
+	status_progress(t->srv->cfg.status, &t->st, x->bytes_acked, now);
 	if (x->state == TFTP_XFER_DONE || x->state == TFTP_XFER_FAILED) {
 		transfer_log(t, now);
-		status_done(t->srv->srv->status, &t->st, x->bytes_acked,
+		status_done(t->srv->cfg.status, &t->st, x->bytes_acked,
 		    x->state == TFTP_XFER_DONE ? NULL : x->reason, now);
 		transfer_free(t);
 		return;
@@ -340,31 +316,14 @@ refuse(const struct tftp_addrs *a, const char *peer, const char *name, uint16_t 
 	send_refusal(a, code, why);
 }
 
-/* The http:// URL boot.ipxe names: the address this request reached. */
-static void
-server_url(const struct tftp_server *s, const struct sockaddr_storage *local, char *out,
-    size_t size)
-{
-	char ip[INET6_ADDRSTRLEN] = "0.0.0.0", port[8] = "";
-	uint16_t hp = s->srv->cfg.http_port;
-
-	if (local->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)local)->sin6_addr, ip,
-		    sizeof(ip));
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)local)->sin_addr, ip, sizeof(ip));
-	if (hp != 80 && hp != 0)
-		snprintf(port, sizeof(port), ":%u", hp);
-	snprintf(out, size, local->ss_family == AF_INET6 ? "http://[%s]%s" : "http://%s%s", ip,
-	    port);
-}
-
 /* A request from a client that already has a transfer: its RRQ was
  * retransmitted (ignore it), or it started over (end the old one). */
 static int
 duplicate_request(struct tftp_server *s, const struct tftp_addrs *a, const char *path)
 {
-	for (struct tftp_transfer *t = s->transfers; t != NULL; t = t->next) {
+	for (struct list_node *n = s->transfers.head; n != NULL; n = n->next) {
+		struct tftp_transfer *t = LIST_ENTRY(n, struct tftp_transfer, node);
+
 		if (!same_peer(&t->peer, &a->peer))
 			continue;
 		if (strcmp(t->name, path) == 0 && t->x.acked == 0)
@@ -389,76 +348,44 @@ open_error(int rc, uint16_t *code)
 	}
 }
 
-static void
-start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct tftp_request *rq,
-    const char *path, const char *peer, const char *name_log)
+/* A new transfer for this request, its file open, or NULL and a refusal
+ * already sent. */
+static struct tftp_transfer *
+transfer_new(struct tftp_server *s, const struct tftp_addrs *a, const char *path,
+    const char *peer, const char *name_log)
 {
-	struct tftp_transfer *t;
+	struct tftp_transfer *t = calloc(1, sizeof(*t));
 	struct vfs_request vrq;
-	struct tftp_limits lim;
-	struct tftp_options granted;
-	struct tftp_io io;
-	uint64_t blksize, window;
-	char url[96];
-	const char *why;
-	uint16_t code;
-	int rc, fd;
+	char url[NET_URL_STR], why[96];
+	const char *refusal = "out of memory";
+	uint16_t code = TFTP_ENOSPACE;
+	int rc;
 
-	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		refuse(a, peer, name_log, TFTP_ENOSPACE, "out of memory");
-		return;
-	}
-	server_url(s, &a->local, url, sizeof(url));
+	if (t == NULL)
+		goto refuse;
+	t->h.fd = -1;
+	net_server_url((const struct sockaddr *)&a->local, s->cfg.url_port, url, sizeof(url));
 	memset(&vrq, 0, sizeof(vrq)); /* no query: TFTP names carry none */
 	vrq.server_url = url;
-	rc = vfs_open(s->srv->vfs, path, &vrq, &t->file);
+	rc = vfs_open(*s->cfg.tree, path, &vrq, &t->file);
 	if (rc == VFS_OK && t->file.kind == VFS_DIR) {
 		vfs_close(&t->file);
 		rc = VFS_EACCES;
 	}
 	if (rc != VFS_OK) {
+		refusal = open_error(rc, &code);
+		note_status(s, &a->peer, path, refusal, 0, NULL);
 		free(t);
-		why = open_error(rc, &code);
-		refuse(a, peer, name_log, code, why);
-		note_status(s, &a->peer, path, why, 0, NULL);
-		return;
+		t = NULL;
+		goto refuse;
 	}
-	fd = client_socket(a);
-	if (fd < 0) {
-		char msg[96];
-
-		snprintf(msg, sizeof(msg), "no socket for the transfer: %s", strerror(errno));
-		vfs_close(&t->file);
-		free(t);
-		refuse(a, peer, name_log, TFTP_EUNDEF, msg);
-		return;
-	}
-	lim.max_blksize = route_max_blksize(fd, a->peer.ss_family);
-	lim.max_windowsize = TFTP_MAX_WINDOWSIZE;
-	lim.max_window_bytes = TFTP_MAX_WINDOW_BYTES;
-	tftp_negotiate(&rq->opt, &lim, rq->mode, t->file.size, &granted, &blksize, &window);
-	t->mem = malloc(tftp_xfer_mem_size(blksize, window));
-	if (t->mem == NULL) {
-		close(fd);
-		vfs_close(&t->file);
-		free(t);
-		refuse(a, peer, name_log, TFTP_ENOSPACE, "out of memory");
-		return;
-	}
-	{
-		/* Room for a window in the socket buffer (capped by the kernel). */
-		int sb = (int)(window * (blksize + 64) * 2);
-
-		if (sb > 65536)
-			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	if ((t->h.fd = client_socket(a)) < 0) {
+		snprintf(why, sizeof(why), "no socket for the transfer: %s", strerror(errno));
+		refusal = why;
+		code = TFTP_EUNDEF;
+		goto fail;
 	}
 	t->srv = s;
-	t->h.fd = fd;
-	t->h.cb = transfer_event;
-	t->h.ctx = t;
-	t->timer.cb = transfer_timeout;
-	t->timer.ctx = t;
 	t->peer = a->peer;
 	t->peer_len = a->peer_len;
 	t->size = t->file.size;
@@ -466,27 +393,68 @@ start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct t
 	snprintf(t->peer_str, sizeof(t->peer_str), "%s", peer);
 	snprintf(t->name, sizeof(t->name), "%s", path);
 	log_escape(t->name_log, sizeof(t->name_log), path, strlen(path));
+	return t;
+fail:
+	if (t->h.fd >= 0)
+		close(t->h.fd);
+	vfs_close(&t->file);
+	free(t->mem);
+	free(t);
+refuse:
+	refuse(a, peer, name_log, code, refusal);
+	return NULL;
+}
+
+static void
+start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct tftp_request *rq,
+    const char *path, const char *peer, const char *name_log)
+{
+	struct tftp_transfer *t = transfer_new(s, a, path, peer, name_log);
+	struct tftp_limits lim;
+	struct tftp_options granted;
+	struct tftp_io io;
+	uint64_t blksize, window;
+	const char *refusal = "out of memory";
+	uint16_t code = TFTP_ENOSPACE;
+
+	if (t == NULL)
+		return;
+	lim.max_blksize = route_max_blksize(t->h.fd, a->peer.ss_family);
+	lim.max_windowsize = TFTP_MAX_WINDOWSIZE;
+	lim.max_window_bytes = TFTP_MAX_WINDOW_BYTES;
+	tftp_negotiate(&rq->opt, &lim, rq->mode, t->file.size, &granted, &blksize, &window);
+	if ((t->mem = malloc(tftp_xfer_mem_size(blksize, window))) == NULL)
+		goto fail;
+	{
+		/* Room for a window in the socket buffer (capped by the kernel). */
+		int sb = (int)(window * (blksize + 64) * 2);
+
+		if (sb > 65536)
+			(void)setsockopt(t->h.fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	}
+	loop_fd_init(&t->h, t->h.fd, transfer_event, t);
+	loop_timer_init(&t->timer, transfer_timeout, t);
 	io.read = transfer_read;
 	io.send = transfer_send;
 	io.ctx = t;
 	tftp_xfer_init(&t->x, &io, t->mem, blksize, window, rq->mode == TFTP_MODE_NETASCII,
 	    &granted);
 	if (loop_add(s->loop, &t->h, EPOLLIN) != 0) {
-		close(fd);
-		vfs_close(&t->file);
-		free(t->mem);
-		free(t);
-		refuse(a, peer, name_log, TFTP_EUNDEF, "epoll failed");
-		return;
+		refusal = "epoll failed";
+		code = TFTP_EUNDEF;
+		goto fail;
 	}
-	t->next = s->transfers;
-	if (s->transfers)
-		s->transfers->prev = t;
-	s->transfers = t;
-	s->n_transfers++;
+	list_add(&s->transfers, &t->node);
 	note_status(s, &a->peer, path, NULL, t->size, &t->st);
 	tftp_xfer_pump(&t->x, t->t_start);
 	transfer_sync(t);
+	return;
+fail:
+	close(t->h.fd);
+	vfs_close(&t->file);
+	free(t->mem);
+	free(t);
+	refuse(a, peer, name_log, code, refusal);
 }
 
 static void
@@ -500,7 +468,7 @@ handle_request(struct tftp_server *s, const uint8_t *p, size_t len, int truncate
 
 	if (!peer_acceptable(&a->peer))
 		return; /* no one to answer */
-	format_addr(&a->peer, peer, sizeof(peer));
+	net_addr_str((const struct sockaddr *)&a->peer, peer, sizeof(peer));
 	if (op == TFTP_ERROR)
 		return; /* never answer an error (no error loops) */
 	if (truncated) {
@@ -529,11 +497,9 @@ handle_request(struct tftp_server *s, const uint8_t *p, size_t len, int truncate
 	}
 	if (duplicate_request(s, a, path))
 		return;
-	if (s->n_transfers >= s->max_transfers) {
-		if (s->refused_busy++ % 100 == 0)
-			log_msg("tftp: %s \"%s\" refused: %u transfers running (tftp-max-transfers)"
-			    " (%llu refused so far)", peer, name_log, s->n_transfers,
-			    (unsigned long long)s->refused_busy);
+	if (s->transfers.n >= s->cfg.max_transfers) {
+		ratelog_msg(&s->busy_log, loop_now(s->loop), "tftp: %s \"%s\" refused: %u "
+		    "transfers running (tftp-max-transfers)", peer, name_log, s->transfers.n);
 		send_refusal(a, TFTP_EUNDEF, "server busy: too many transfers, try again");
 		return;
 	}
@@ -615,37 +581,8 @@ on_request(struct loop *l, struct loop_fd *h, uint32_t events)
 
 /* ---- start and stop ---- */
 
-static int
-listen_socket(struct tftp_server *s, const char *addr, uint16_t port, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, on = 1;
-
-	if (net_listen_addr(addr, port, &ss, &len) != 0)
-		goto bad_addr;
-	s->family = ss.ss_family;
-	fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    (s->family == AF_INET &&
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0) ||
-	    (s->family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0) ||
-	    bind(fd, (struct sockaddr *)&ss, len) != 0) {
-		snprintf(err, errlen, "tftp: cannot listen on %s:%u/udp: %s", addr[0] ? addr : "*",
-		    port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-bad_addr:
-	snprintf(err, errlen, "tftp: listen address \"%s\" is not an IP address", addr);
-	return -1;
-}
-
 struct tftp_server *
-tftp_server_start(struct serve *srv, char *err, size_t errlen)
+tftp_server_start(struct loop *l, const struct tftp_config *cfg, char *err, size_t errlen)
 {
 	struct tftp_server *s = calloc(1, sizeof(*s));
 	int fd;
@@ -654,18 +591,15 @@ tftp_server_start(struct serve *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "tftp: out of memory");
 		return NULL;
 	}
-	fd = listen_socket(s, srv->cfg.listen, srv->cfg.tftp_port, err, errlen);
+	fd = net_listen("tftp", cfg->listen, cfg->port, SOCK_DGRAM, &s->family, err, errlen);
 	if (fd < 0) {
 		free(s);
 		return NULL;
 	}
-	s->srv = srv;
-	s->loop = &srv->loop;
-	s->port = srv->cfg.tftp_port;
-	s->max_transfers = srv->cfg.tftp_max_transfers;
-	s->listen.fd = fd;
-	s->listen.cb = on_request;
-	s->listen.ctx = s;
+	s->cfg = *cfg;
+	s->loop = l;
+	s->busy_log = (struct ratelog)RATELOG_INIT("tftp", 60000, 5);
+	loop_fd_init(&s->listen, fd, on_request, s);
 	if (loop_add(s->loop, &s->listen, EPOLLIN) != 0) {
 		snprintf(err, errlen, "tftp: epoll: %s", strerror(errno));
 		close(fd);
@@ -680,8 +614,8 @@ tftp_server_stop(struct tftp_server *s)
 {
 	if (s == NULL)
 		return;
-	while (s->transfers != NULL) {
-		struct tftp_transfer *t = s->transfers;
+	while (s->transfers.head != NULL) {
+		struct tftp_transfer *t = LIST_ENTRY(s->transfers.head, struct tftp_transfer, node);
 
 		if (t->x.state == TFTP_XFER_OACK || t->x.state == TFTP_XFER_DATA)
 			tftp_xfer_abort(&t->x, TFTP_EUNDEF, "server shutting down");

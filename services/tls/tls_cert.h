@@ -206,6 +206,16 @@ int tls_creds_load(struct tls_creds *c, const char *cert_file,
 int tls_creds_load_or_create(struct tls_creds *c, const char *state_dir,
     const char *const *sans, size_t n_sans, char *err, size_t errlen);
 
+/*
+ * The credentials of an HTTPS server: the chain in cert_file and the key
+ * in key_file (key_file "": the key is in cert_file too) when cert_file
+ * is set, else the self-signed pair in state_dir made for every address
+ * of this machine and "localhost" (tls_creds_load_or_create()).  0 with
+ * a line for the log in note, or -1 with err ("https: ...").
+ */
+int tls_creds_setup(struct tls_creds *c, const char *cert_file, const char *key_file,
+    const char *state_dir, char *note, size_t notelen, char *err, size_t errlen);
+
 /* Wipe the private key and forget the chain.  c may be filled again. */
 void tls_creds_free(struct tls_creds *c);
 

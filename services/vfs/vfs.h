@@ -24,8 +24,8 @@
 
 #include "archiso/archiso.h"
 #include "common/buf.h"
+#include "common/limits.h"
 #include "iso/iso.h"
-#include "serve/settings.h"
 
 #define VFS_MAX_PATH 1024
 #define VFS_MENU_CACHE 8
@@ -50,7 +50,7 @@ void vfs_doc_unref(struct vfs_doc *d);
 /* One ISO as the tree sees it. */
 struct vfs_iso {
 	char name[ARCHISO_MAX_NAME];
-	char path[SETTINGS_PATH];
+	char path[VFS_MAX_PATH];
 	struct iso_image *img;
 	struct archiso *arch;
 	int64_t file_mtime;      /* of the .iso file: part of ETags */
@@ -58,14 +58,14 @@ struct vfs_iso {
 
 /* An ISO that was refused, and why (shown on the console and /status). */
 struct vfs_refused {
-	char path[SETTINGS_PATH];
+	char path[VFS_MAX_PATH];
 	char reason[256];
 };
 
 struct vfs {
 	unsigned refs;
 	int files_fd;                /* the files directory, or -1 */
-	char files_dir[SETTINGS_PATH];
+	char files_dir[VFS_MAX_PATH];
 	struct vfs_iso *isos;
 	size_t n_isos;
 	struct vfs_refused *refused;
@@ -89,13 +89,24 @@ struct vfs {
 /* Receives progress and problems while building (one line each). */
 typedef void vfs_log_fn(void *ctx, const char *msg);
 
+/* What a tree is built from. */
+struct vfs_spec {
+	const char *const *isos;     /* .iso files, or directories scanned for *.iso */
+	size_t n_isos;
+	const char *files;           /* the files directory, or "" */
+	const char *keys;            /* the authorized_keys file, or "" */
+	const char *state;           /* where ISO verdicts are kept, or "" */
+	unsigned menu_timeout;       /* seconds, 0: wait */
+	const char *menu_default;    /* "ISONAME" or "ISONAME:N", "" = the first */
+};
+
 /*
- * Build a tree from settings: open and verify every ISO (a corrupt or
+ * Build a tree from spec: open and verify every ISO (a corrupt or
  * non-Arch one is refused, with the reason logged and kept), open the
  * files directory, read the keys and generate script.cfg.  Returns a tree
  * with one reference, or NULL (out of memory: message in err).
  */
-struct vfs *vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err,
+struct vfs *vfs_build(const struct vfs_spec *spec, vfs_log_fn *log, void *ctx, char *err,
     size_t errlen);
 void vfs_ref(struct vfs *v);
 void vfs_unref(struct vfs *v);

@@ -49,7 +49,7 @@ verdict_key(const struct stat *st, const char *path, char *out, size_t size)
 static void
 verdicts_read(struct builder *b)
 {
-	char path[SETTINGS_PATH + 32], chunk[4096];
+	char path[VFS_MAX_PATH + 32], chunk[4096];
 	ssize_t n;
 	int fd;
 
@@ -88,7 +88,7 @@ verdict_known(const struct builder *b, const char *key)
 static void
 verdicts_write(struct builder *b)
 {
-	char path[SETTINGS_PATH + 32], tmp[SETTINGS_PATH + 40];
+	char path[VFS_MAX_PATH + 32], tmp[VFS_MAX_PATH + 40];
 	int fd, ok;
 
 	if (b->state[0] == '\0' || buf_failed(&b->verdicts) ||
@@ -174,7 +174,7 @@ add_iso(struct builder *b, const char *path)
 {
 	struct vfs *v = b->v;
 	struct vfs_iso *vi;
-	char err[512], key[SETTINGS_PATH + 64];
+	char err[512], key[VFS_MAX_PATH + 64];
 	struct stat st;
 	int cached;
 
@@ -229,7 +229,7 @@ by_name(const void *a, const void *b)
 static void
 scan_dir(struct builder *b, const char *dir)
 {
-	char *names[SETTINGS_MAX_ISOS * 4];
+	char *names[VFS_MAX_ISOS];
 	size_t n = 0;
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -250,7 +250,7 @@ scan_dir(struct builder *b, const char *dir)
 	if (n == 0)
 		logf_(b, "ISO directory %s has no .iso file", dir);
 	for (size_t i = 0; i < n; i++) {
-		char path[SETTINGS_PATH];
+		char path[VFS_MAX_PATH];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		add_iso(b, path);
@@ -350,7 +350,7 @@ menu_default(struct builder *b, const char *spec)
 }
 
 struct vfs *
-vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_t errlen)
+vfs_build(const struct vfs_spec *s, vfs_log_fn *log, void *ctx, char *err, size_t errlen)
 {
 	struct builder b;
 	struct vfs *v = calloc(1, sizeof(*v));
@@ -373,13 +373,13 @@ vfs_build(const struct settings *s, vfs_log_fn *log, void *ctx, char *err, size_
 	if (s->files[0] && v->files_fd < 0)
 		logf_(&b, "files directory %s: %s (iPXE binaries cannot be served)", s->files,
 		    strerror(errno));
-	for (size_t i = 0; i < s->n_iso; i++) {
+	for (size_t i = 0; i < s->n_isos; i++) {
 		struct stat st;
 
-		if (stat(s->iso[i], &st) == 0 && S_ISDIR(st.st_mode))
-			scan_dir(&b, s->iso[i]);
+		if (stat(s->isos[i], &st) == 0 && S_ISDIR(st.st_mode))
+			scan_dir(&b, s->isos[i]);
 		else
-			add_iso(&b, s->iso[i]);
+			add_iso(&b, s->isos[i]);
 	}
 	if (v->n_isos == 0)
 		logf_(&b, "no ISO is being served: add an Arch .iso (--iso PATH)");

@@ -61,30 +61,6 @@ fnv64(const char *p, size_t n)
 	return h;
 }
 
-struct vfs_doc *
-vfs_doc_new(const char *data, size_t len)
-{
-	struct vfs_doc *d = malloc(sizeof(*d) + len + 1);
-
-	if (d == NULL)
-		return NULL;
-	d->refs = 1;
-	d->len = len;
-	if (data != NULL)
-		memcpy(d->data, data, len);
-	else
-		memset(d->data, 0, len);
-	d->data[len] = '\0';
-	return d;
-}
-
-void
-vfs_doc_unref(struct vfs_doc *d)
-{
-	if (d != NULL && --d->refs == 0)
-		free(d);
-}
-
 /* The file holds its own reference: the document lives while it is open. */
 static int
 open_mem(struct vfs *v, struct vfs_file *f, struct vfs_doc *doc, const char *type)
@@ -135,7 +111,7 @@ fixed_entry(const struct vfs *v, const struct vfs_request *rq, struct archiso_me
 static int
 open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 {
-	const struct archiso *list[SETTINGS_MAX_ISOS * 4];
+	const struct archiso *list[VFS_MAX_ISOS];
 	struct vfs_menu_cache *m;
 	struct vfs_doc *doc;
 	struct archiso_menu menu;

@@ -2,18 +2,23 @@
  * Fuzz target: the DHCP message parser on arbitrary bytes, then what the
  * server does with an accepted message: classify the client, decide its
  * boot, build a reply echoing its options (relay agent, UUID) and parse
- * that reply back.
+ * that reply back -- and the engine itself (dhcp_engine.h), authoritative
+ * with a pool of four and a reservation, then as proxyDHCP, on 67 and
+ * 4011, with the probe's end run for every PROBE plan.
  *
  * Beyond "no crash", it checks: every option value lies inside the
  * parsed copy; the concatenated values never add up to more bytes than
- * were received; a reply we build always parses, with the same xid; and a
- * boot decision's file fits the BOOTP file field.
+ * were received; a reply we build always parses, with the same xid; a
+ * boot decision's file fits the BOOTP file field; a plan that sends has a
+ * reply that parses as a reply to this xid, an ACK held for the journal
+ * is an ACK, a probe is of a pool address, and proxyDHCP never gives one.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcp/dhcp_engine.h"
 #include "dhcp/dhcp_packet.h"
 #include "dhcp/dhcp_policy.h"
 
@@ -21,6 +26,71 @@ static struct dhcp_msg m, back;
 static uint8_t out[DHCP_MAX_PACKET];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define POOL_START 0x0a630064u
+#define POOL_END   0x0a630067u
+
+static void
+check_plan(const struct dhcp_plan *p, enum dhcp_state st)
+{
+	static struct dhcp_msg r;
+	const char *why;
+
+	if (p->kind == DHCP_PLAN_PROBE &&
+	    (st != DHCP_STATE_AUTHORITATIVE || p->probe_addr < POOL_START || p->probe_addr > POOL_END))
+		abort();
+	if (p->kind != DHCP_PLAN_SEND && p->kind != DHCP_PLAN_SEND_SYNCED)
+		return;
+	if (p->len == 0 || p->len > DHCP_REPLY_MAX || dhcp_msg_parse(&r, p->reply, p->len, &why) != 0 ||
+	    r.op != BOOTREPLY || r.xid != m.xid)
+		abort();
+	if (p->kind == DHCP_PLAN_SEND_SYNCED && r.type != DHCPACK)
+		abort();
+	if (st == DHCP_STATE_PROXY && r.yiaddr.s_addr != 0)
+		abort();
+}
+
+/* The engine on m, in state st, on port 67 or 4011. */
+static void
+drive_engine(enum dhcp_state st, int pxe_port)
+{
+	static const struct dhcp_reservation res = { { 0x52, 0x54, 0, 0, 0, 0x77 },
+		{ 0x3200630a }, "arch:1" };
+	static struct dhcp_leases leases;
+	static struct dhcp_plan plan;
+	uint32_t keep[3] = { 0x0a630001, 0x0a630000, 0x0a6300ff };
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(68) };
+	struct dhcp_engine e;
+	char err[128];
+
+	memset(&e, 0, sizeof(e));
+	e.configured = DHCP_MODE_AUTO;
+	e.state = st;
+	e.net.addr.s_addr = htonl(0x0a630001);
+	e.net.mask.s_addr = htonl(0xffffff00);
+	e.proxy_addr = e.net.addr;
+	e.lease_time = 3600;
+	e.http_port = 80;
+	e.tftp_port = 69;
+	e.efi_boot = "snponly.efi";
+	e.reserve = &res;
+	e.n_reserve = 1;
+	if (st == DHCP_STATE_AUTHORITATIVE) {
+		if (dhcp_leases_open(&leases, POOL_START, POOL_END, keep, 3, -1, NULL, 1000, err,
+		    sizeof(err)) != 0)
+			abort();
+		e.leases = &leases;
+	}
+	from.sin_addr = m.ciaddr;
+	dhcp_engine_handle(&e, &m, pxe_port, &from, 2000, &plan);
+	check_plan(&plan, st);
+	if (plan.kind == DHCP_PLAN_PROBE) {
+		dhcp_engine_probed(&e, &m, plan.probe_addr, plan.probe_tries, 2001, &plan);
+		check_plan(&plan, st);
+	}
+	if (e.leases != NULL)
+		dhcp_leases_close(&leases);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +128,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dhcp_policy_decide(&cfg, &ci, size & 1 ? "arch" : NULL, &boot);
 	if (strlen(boot.file) >= DHCP_FILE_LEN)
 		abort();
+
+	drive_engine(DHCP_STATE_AUTHORITATIVE, 0);
+	drive_engine(DHCP_STATE_AUTHORITATIVE, 1);
+	drive_engine(DHCP_STATE_PROXY, 0);
+	drive_engine(DHCP_STATE_PROXY, 1);
 
 	dhcp_out_reply(&o, out, 548, &m, DHCPOFFER);
 	dhcp_out_field(&o, DHCP_OFF_FILE, DHCP_FILE_LEN, boot.file);

@@ -32,6 +32,16 @@ check_exit "an unknown flag exits 2" 2 $PX serve --no-such-flag 1
 check_exit "a missing config file exits 2" 2 $PX serve --config "$TMPD/missing.conf" --check-config
 check "serve --help lists every key" sh -c "$PX serve --help | grep -q -e '--http-port' &&
 	$PX serve --help | grep -q -e '--reserve'"
+$PX serve --config "$TMPD/good.conf" --tftp-port 6969 --reserve '52:54:00:12:34:56 10.99.0.9 archiso:1' \
+	--print-config > "$TMPD/effective.conf" 2>&1
+check "print-config: the effective settings, flags over the file, defaults for the rest" sh -c "
+	grep -qx 'http-port = $PORT' '$TMPD/effective.conf' &&
+	grep -qx 'tftp-port = 6969' '$TMPD/effective.conf' &&
+	grep -qx 'iso = $TMPD/isos' '$TMPD/effective.conf' &&
+	grep -qx 'pool = 10.99.0.100-10.99.0.250' '$TMPD/effective.conf' &&
+	grep -qx 'reserve = 52:54:00:12:34:56 10.99.0.9 archiso:1' '$TMPD/effective.conf'"
+check "print-config: its output is a config file serve accepts as it is" \
+	$PX serve --config "$TMPD/effective.conf" --check-config
 
 # ---- start-up ----
 $PX serve --config "$TMPD/good.conf" --files "$TMPD/files" --state "$ST" \
@@ -92,8 +102,10 @@ check "after reload the refused ISO is not served" sh -c "
 check "after reload script.cfg is served" sh -c "curl -sf http://127.0.0.1:$PORT/script.cfg | head -n 1 | grep -q '^#!/bin/sh'"
 wait $cpid
 check "a download running across SIGHUP completes intact" cmp "$TMPD/big.got" "$TMPD/files/big.bin"
-# A changed ISO (its mtime) is checked in full again.
+# A changed ISO (its mtime) is checked in full again; the menu's default
+# applies at once, the lease time at the next start.
 touch "$TMPD/isos/archiso.iso"
+printf 'menu-default = archiso:1\nlease-time = 120\n' >> "$TMPD/good.conf"
 n_before=$(grep -c 'reloaded:' "$TMPD/log")
 kill -HUP $pid
 for _ in $(seq 1 100); do
@@ -102,6 +114,10 @@ for _ in $(seq 1 100); do
 done
 check "reload: an ISO whose mtime changed is checked in full again" sh -c "
 	tail -n 12 '$TMPD/log' | grep -q 'ISO $TMPD/isos/archiso.iso: verified, served'"
+check "reload: menu-default applies at once (archiso is the second ISO now)" sh -c "
+	curl -s http://127.0.0.1:$PORT/boot.ipxe | grep -q '^choose --timeout 4000 --default iso1-e1 '"
+check "reload: a key that needs a restart says so" \
+	grep -q 'SIGHUP: lease-time changed: it takes effect at the next start' "$TMPD/log"
 printf 'http-port = oops\n' >> "$TMPD/good.conf"
 kill -HUP $pid
 sleep 0.5

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 
 #include "common/buf.h"
-#include "dhcp/dhcp_policy.h"
 #include "status/status.h"
 #include "status/status_internal.h"
 
@@ -69,28 +68,26 @@ enum dhcp_who { FW_BIOS, FW_UEFI, FW_HTTP, IPXE, PLAIN, FW_ARM };
 static void
 dhcp_event(struct status *st, uint8_t last, enum dhcp_who who, const char *addr, uint64_t now)
 {
-	struct dhcp_client_info ci;
-	struct dhcp_boot b;
-	struct in_addr a = { 0 };
-	uint8_t mac[6];
+	struct status_dhcp_event ev;
 
-	memset(&ci, 0, sizeof(ci));
-	memset(&b, 0, sizeof(b));
-	mac_of(last, mac);
+	memset(&ev, 0, sizeof(ev));
+	mac_of(last, ev.mac);
 	if (addr != NULL)
-		inet_pton(AF_INET, addr, &a);
+		inet_pton(AF_INET, addr, &ev.addr);
+	ev.has_arch = who != PLAIN;
 	switch (who) {
-	case FW_BIOS: ci.pxe = 1; ci.has_arch = 1; ci.arch = 0; break;
-	case FW_UEFI: ci.pxe = 1; ci.has_arch = 1; ci.arch = 7; break;
-	case FW_HTTP: ci.http = 1; ci.has_arch = 1; ci.arch = 16; break;
-	case IPXE: ci.pxe = 1; ci.ipxe = 1; ci.has_arch = 1; ci.arch = 7; break;
-	case FW_ARM: ci.pxe = 1; ci.has_arch = 1; ci.arch = 11; break;
+	case FW_BIOS: ev.firmware = STATUS_FW_BIOS; ev.arch = 0; break;
+	case FW_UEFI: ev.firmware = STATUS_FW_UEFI; ev.arch = 7; break;
+	case FW_HTTP: ev.firmware = STATUS_FW_UEFI_HTTP; ev.arch = 16; break;
+	case IPXE: ev.ipxe = 1; ev.arch = 7; break;
+	case FW_ARM: ev.firmware = STATUS_FW_OTHER; ev.arch = 11; break;
 	case PLAIN: break;
 	}
-	b.netboot = who != PLAIN;
-	b.kind = who == PLAIN || who == FW_ARM ? DHCP_BOOT_NONE : DHCP_BOOT_TFTP;
-	snprintf(b.why, sizeof(b.why), "%s", who == FW_ARM ? "the Arch ISO is x86_64" : "ok");
-	status_dhcp(st, mac, &ci, &b, a, NULL, now);
+	ev.arch_name = ev.has_arch ? "some arch" : NULL;
+	ev.netboot = who != PLAIN;
+	ev.booted = !(who == PLAIN || who == FW_ARM);
+	ev.detail = who == FW_ARM ? "the Arch ISO is x86_64" : "ok";
+	status_dhcp(st, &ev, now);
 }
 
 static void
@@ -357,6 +354,7 @@ TEST(status_requests_find_clients_by_address_then_arp)
 		rq.peer = (const struct sockaddr *)&sa;
 		rq.path = "/iso/a/x/vmlinuz\x1b[2J";
 		rq.path_len = strlen(rq.path);
+		rq.refused = 1; /* the path boundary refuses control bytes */
 		rq.agent = "evil\"\n\x1b]0;x\x07";
 		rq.agent_len = strlen(rq.agent);
 		rq.error = "404 \x1b[31m";

@@ -13,12 +13,10 @@
 static struct vfs *
 empty_tree(void)
 {
-	struct settings s;
+	struct vfs_spec spec = { NULL, 0, "", "", "", 10, "" };
 	char err[256];
 
-	settings_defaults(&s);
-	s.files[0] = s.state[0] = s.keys[0] = '\0';
-	return vfs_build(&s, NULL, NULL, err, sizeof(err));
+	return vfs_build(&spec, NULL, NULL, err, sizeof(err));
 }
 
 TEST(vfs_generated_document_outlives_its_cache_slot)
