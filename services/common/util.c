@@ -27,6 +27,22 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
+parse_digits(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	int v = 0;
+
+	if (n > 9)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i] < '0' || c[i] > '9')
+			return -1;
+		v = v * 10 + (c[i] - '0');
+	}
+	return v;
+}
+
+int
 write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

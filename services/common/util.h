@@ -16,6 +16,12 @@
  */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/*
+ * Exactly n (at most 9) decimal digits at p, as a number: a date's
+ * fields, a fixed-width code.  -1 when any of them is not a digit.
+ */
+int parse_digits(const void *p, size_t n);
+
 /* Big- and little-endian loads from untrusted byte buffers (no alignment). */
 static inline uint16_t load_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint16_t load_be16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }

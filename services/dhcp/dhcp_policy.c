@@ -78,18 +78,13 @@ static int
 arch_from_vendor_class(const uint8_t *p, size_t len, uint16_t *arch)
 {
 	static const char key[] = ":Arch:";
-	unsigned v = 0;
+	int v;
 
 	for (size_t i = 0; i + sizeof(key) - 1 + 5 <= len; i++) {
 		if (memcmp(p + i, key, sizeof(key) - 1) != 0)
 			continue;
-		p += i + sizeof(key) - 1;
-		for (int d = 0; d < 5; d++) {
-			if (p[d] < '0' || p[d] > '9')
-				return -1;
-			v = v * 10 + (unsigned)(p[d] - '0');
-		}
-		if (v > 65535)
+		v = parse_digits(p + i + sizeof(key) - 1, 5);
+		if (v < 0 || v > 65535)
 			return -1;
 		*arch = (uint16_t)v;
 		return 0;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/civil.h"
+#include "common/util.h"
 #include "http/http_parse.h"
 
 #define SECS_PER_DAY 86400
@@ -100,20 +101,6 @@ http_date_format(int64_t t, char out[HTTP_DATE_SIZE])
 	return HTTP_DATE_LEN;
 }
 
-/* n digits at p, as a number; -1 if any is not a digit. */
-static int
-digits(const char *p, size_t n)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
 static int
 find_name(const char *p, size_t n, const char *const *names, size_t count)
 {
@@ -148,7 +135,7 @@ find_wkday(const char *p)
 static int64_t
 time_of_day(const char *p)
 {
-	int h = digits(p, 2), m = digits(p + 3, 2), s = digits(p + 6, 2);
+	int h = parse_digits(p, 2), m = parse_digits(p + 3, 2), s = parse_digits(p + 6, 2);
 
 	if (p[2] != ':' || p[5] != ':' || h < 0 || h > 23 || m < 0 || m > 59 ||
 	    s < 0 || s > 60)
@@ -193,8 +180,8 @@ http_date_parse_at(const char *s, size_t len, int64_t now, int64_t *t)
 		if (find_wkday(s) < 0 || s[4] != ' ' || s[7] != ' ' ||
 		    s[11] != ' ' || s[16] != ' ' || memcmp(s + 25, " GMT", 4) != 0)
 			return -1;
-		return make_time(digits(s + 12, 4), find_month(s + 8),
-		    digits(s + 5, 2), time_of_day(s + 17), t);
+		return make_time(parse_digits(s + 12, 4), find_month(s + 8),
+		    parse_digits(s + 5, 2), time_of_day(s + 17), t);
 	}
 	/* asctime-date: "Sun Nov  6 08:49:37 1994" (day SP DIGIT or 2DIGIT) */
 	if (len == 24 && s[3] == ' ') {
@@ -203,8 +190,8 @@ http_date_parse_at(const char *s, size_t len, int64_t now, int64_t *t)
 		if (find_wkday(s) < 0 || s[7] != ' ' || s[10] != ' ' ||
 		    s[19] != ' ')
 			return -1;
-		d = s[8] == ' ' ? digits(s + 9, 1) : digits(s + 8, 2);
-		return make_time(digits(s + 20, 4), find_month(s + 4), d,
+		d = s[8] == ' ' ? parse_digits(s + 9, 1) : parse_digits(s + 8, 2);
+		return make_time(parse_digits(s + 20, 4), find_month(s + 4), d,
 		    time_of_day(s + 11), t);
 	}
 	/* rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" */
@@ -217,12 +204,12 @@ http_date_parse_at(const char *s, size_t len, int64_t now, int64_t *t)
 	    s[k + 20] != ' ' || memcmp(s + k + 21, "GMT", 3) != 0)
 		return -1;
 	{
-		int yy = digits(s + k + 9, 2);
+		int yy = parse_digits(s + k + 9, 2);
 
 		if (yy < 0)
 			return -1;
 		return make_time(two_digit_year(yy, now), find_month(s + k + 5),
-		    digits(s + k + 2, 2), time_of_day(s + k + 12), t);
+		    parse_digits(s + k + 2, 2), time_of_day(s + k + 12), t);
 	}
 }
 

@@ -103,24 +103,12 @@ iso_record_time(const unsigned char *p)
 	    (int64_t)tz * 15 * 60;
 }
 
-static int
-digits(const unsigned char *p, size_t n)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
 void
 iso_vd_date(const unsigned char *p, struct iso_date *d)
 {
-	int year = digits(p, 4), mon = digits(p + 4, 2), day = digits(p + 6, 2);
-	int hour = digits(p + 8, 2), min = digits(p + 10, 2), sec = digits(p + 12, 2);
+	int year = parse_digits(p, 4), mon = parse_digits(p + 4, 2);
+	int day = parse_digits(p + 6, 2), hour = parse_digits(p + 8, 2);
+	int min = parse_digits(p + 10, 2), sec = parse_digits(p + 12, 2);
 	int tz = (signed char)p[16];
 
 	memset(d, 0, sizeof(*d));

@@ -38,3 +38,14 @@ TEST(endian_loads)
 	CHECK(load_le32(b) == 0x78563412u);
 	CHECK(load_be32(b) == 0x12345678u);
 }
+
+TEST(parse_digits_fixed_width)
+{
+	CHECK_INT(parse_digits("2024", 4), 2024);
+	CHECK_INT(parse_digits("0912", 2), 9);
+	CHECK_INT(parse_digits("00007", 5), 7);
+	CHECK_INT(parse_digits("12a4", 4), -1);
+	CHECK_INT(parse_digits("-1", 2), -1);
+	CHECK_INT(parse_digits("1234567890", 10), -1);
+	CHECK_INT(parse_digits("", 0), 0);
+}
