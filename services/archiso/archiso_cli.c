@@ -14,12 +14,15 @@
 #define EXIT_BAD     2
 
 static const char archiso_usage[] =
-    "usage: pxestick archiso entries ISO...\n"
-    "       pxestick archiso ipxe --server URL [--timeout SECONDS] ISO...\n"
+    "usage: pxestick archiso entries [--verify checksum|cms|none] ISO...\n"
+    "       pxestick archiso ipxe --server URL [--timeout SECONDS] [--verify MODE]\n"
+    "                             [--memsize MIB] ISO...\n"
     "       pxestick archiso verify ISO...\n"
     "\n"
-    "  entries  the Linux boot entries each ISO carries, and their netboot options\n"
-    "  ipxe     print boot.ipxe: a menu over every entry of every ISO\n"
+    "  entries  the Linux boot entries each ISO carries, their netboot options\n"
+    "           and the client RAM each needs\n"
+    "  ipxe     print boot.ipxe: a menu over every entry of every ISO (as a\n"
+    "           client with MIB of RAM gets it)\n"
     "  verify   check airootfs against the checksum the ISO ships\n"
     "Exit status: 0 ok, 1 an ISO has no entry or fails verification,\n"
     "2 bad image or usage.\n";
@@ -82,38 +85,61 @@ worst(int a, int b)
 	return a > b ? a : b;
 }
 
+/* --verify MODE: 1 when argv[*i] was it (and *i moved past its value),
+ * 0 when it is another option, -1 on a bad value. */
+static int
+verify_option(int argc, char **argv, int *i, enum archiso_verify *v)
+{
+	if (strcmp(argv[*i], "--verify") != 0 || *i + 1 >= argc)
+		return 0;
+	return archiso_verify_parse(argv[++*i], v) == 0 ? 1 : -1;
+}
+
+static void
+print_entries(const char *path, const struct archiso *a, const struct archiso_boot *boot)
+{
+	printf("%s: name %s, date %s, basedir %s, root image %s (%llu bytes), sha512 %s, "
+	    "signed %s\n", path, a->name, a->date[0] ? a->date : "-", a->basedir, a->rootfs,
+	    (unsigned long long)a->rootfs_size, a->has_sha512 ? "yes" : "no",
+	    a->has_cms_sig ? "yes" : "no");
+	for (size_t j = 0; j < a->n_entries; j++) {
+		const struct archiso_entry *e = &a->entries[j];
+		char cmd[ARCHISO_MAX_CMDLINE];
+
+		printf("  [%zu] %s\n", j, e->title);
+		printf("      source:  %s\n", e->source);
+		printf("      linux:   %s\n", e->kernel);
+		for (size_t k = 0; k < e->n_initrd; k++)
+			printf("      initrd:  %s\n", e->initrd[k]);
+		printf("      options: %s\n", e->options);
+		printf("      RAM:     %u MiB\n", e->ram_mib);
+		if (archiso_cmdline(a, e, boot, cmd, sizeof(cmd), note_stderr, NULL) == 0)
+			printf("      netboot: %s\n", cmd);
+	}
+	if (a->memtest_bios[0] || a->memtest_efi[0])
+		printf("  memtest86+: %s%s%s\n", a->memtest_bios, a->memtest_bios[0] &&
+		    a->memtest_efi[0] ? ", " : "", a->memtest_efi);
+}
+
 static int
 cmd_entries(int argc, char **argv)
 {
-	int status = 0;
+	struct archiso_boot boot = { "http://SERVER", ARCHISO_VERIFY_CHECKSUM, "1G", 1 };
+	int i, status = 0, r;
 
-	if (argc < 2)
+	for (i = 1; i < argc && argv[i][0] == '-'; i++)
+		if ((r = verify_option(argc, argv, &i, &boot.verify)) != 1)
+			return usage_error(r < 0 ? "--verify is checksum, cms or none" :
+			    "unknown option");
+	if (i == argc)
 		return usage_error("entries takes one or more ISOs");
-	for (int i = 1; i < argc; i++) {
+	for (; i < argc; i++) {
 		struct loaded l;
 		int rc = load_one(argv[i], &l);
 
 		status = worst(status, rc);
-		if (rc == 0) {
-			const struct archiso *a = l.a;
-
-			printf("%s: name %s, date %s, basedir %s, signed %s\n", argv[i], a->name,
-			    a->date[0] ? a->date : "-", a->basedir, a->has_cms_sig ? "yes" : "no");
-			for (size_t j = 0; j < a->n_entries; j++) {
-				const struct archiso_entry *e = &a->entries[j];
-				char cmd[ARCHISO_MAX_CMDLINE];
-
-				printf("  [%zu] %s\n", j, e->title);
-				printf("      source:  %s\n", e->source);
-				printf("      linux:   %s\n", e->kernel);
-				for (size_t k = 0; k < e->n_initrd; k++)
-					printf("      initrd:  %s\n", e->initrd[k]);
-				printf("      options: %s\n", e->options);
-				if (archiso_cmdline(a, e, "http://SERVER", cmd, sizeof(cmd),
-				    note_stderr, NULL) == 0)
-					printf("      netboot: %s\n", cmd);
-			}
-		}
+		if (rc == 0)
+			print_entries(argv[i], l.a, &boot);
 		unload(&l);
 	}
 	return status;
@@ -122,29 +148,39 @@ cmd_entries(int argc, char **argv)
 static int
 cmd_ipxe(int argc, char **argv)
 {
-	struct archiso_menu menu = { NULL, 10, 0, 0 };
+	struct archiso_menu menu;
 	const struct archiso **isos;
 	struct loaded *all;
 	struct buf out;
-	int i, n = 0, status = 0;
+	int i, n = 0, status = 0, r;
 
+	memset(&menu, 0, sizeof(menu));
+	menu.boot.verify = ARCHISO_VERIFY_CHECKSUM;
+	menu.boot.cow_spacesize = "1G";
+	menu.boot.script = 1;
+	menu.timeout_s = 10;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		uint64_t v;
 
 		if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
-			menu.server = argv[++i];
+			menu.boot.server = argv[++i];
 		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			if (parse_u64(argv[++i], 0, 3600, &v) != 0)
 				return usage_error("--timeout takes 0..3600 seconds");
 			menu.timeout_s = (unsigned)v;
-		} else {
-			return usage_error("unknown option");
+		} else if (strcmp(argv[i], "--memsize") == 0 && i + 1 < argc) {
+			if (parse_u64(argv[++i], 0, 64u * 1024 * 1024, &v) != 0)
+				return usage_error("--memsize takes MiB");
+			menu.client_mib = (unsigned)v;
+		} else if ((r = verify_option(argc, argv, &i, &menu.boot.verify)) != 1) {
+			return usage_error(r < 0 ? "--verify is checksum, cms or none" :
+			    "unknown option");
 		}
 	}
-	if (menu.server == NULL || i == argc)
+	if (menu.boot.server == NULL || i == argc)
 		return usage_error("ipxe takes --server URL and one or more ISOs");
 	/* The URL lands in a script and on kernel command lines. */
-	if (!archiso_server_ok(menu.server))
+	if (!archiso_server_ok(menu.boot.server))
 		return usage_error("--server must look like http://10.99.0.1 or "
 		    "http://host:8080 (no path, no trailing slash)");
 	all = calloc((size_t)(argc - i), sizeof(*all));

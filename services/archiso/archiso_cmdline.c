@@ -7,12 +7,42 @@
 
 #include "archiso/archiso.h"
 
-/* Options that find the boot medium as a block device, or that we set. */
+/*
+ * Options that find the boot medium as a block device (archisosearchuuid
+ * would make the v70+ hooks search local disks and stop), that mean
+ * nothing over HTTP (copytoram is forced there), or that we set ourselves
+ * (the check of the root image: the ISO's PXE entries say "checksum
+ * verify" or "cms_verify=y", and GnuPG's verify=y needs a key in the
+ * initramfs and a .sig that official ISOs may not carry).
+ */
 static const char *const dropped_keys[] = {
 	"archisosearchuuid", "archisolabel", "archisodevice", "archisosearchfilename",
 	"img_dev", "img_loop", "img_label", "archiso_nbd_srv", "archiso_nfs_srv",
-	"archiso_http_srv", "ip", "BOOTIF", "script", "cms_verify", "initrd",
+	"archiso_http_srv", "archiso_http_spc", "ip", "BOOTIF", "script", "checksum",
+	"verify", "cms_verify", "copytoram", "cow_spacesize", "initrd",
 };
+
+const char *
+archiso_verify_name(enum archiso_verify v)
+{
+	switch (v) {
+	case ARCHISO_VERIFY_CHECKSUM: return "checksum";
+	case ARCHISO_VERIFY_CMS: return "cms";
+	case ARCHISO_VERIFY_NONE: return "none";
+	}
+	return "?";
+}
+
+int
+archiso_verify_parse(const char *s, enum archiso_verify *v)
+{
+	for (int i = ARCHISO_VERIFY_CHECKSUM; i <= ARCHISO_VERIFY_NONE; i++)
+		if (strcmp(s, archiso_verify_name((enum archiso_verify)i)) == 0) {
+			*v = (enum archiso_verify)i;
+			return 0;
+		}
+	return -1;
+}
 
 /*
  * Characters that mean nothing to iPXE's script parser (no ${} expansion,
@@ -89,34 +119,24 @@ note_dropped(archiso_note_fn *note, void *ctx, const struct archiso_entry *e,
 	note(ctx, msg);
 }
 
-int
-archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
-    const char *server, char *out, size_t outsize, archiso_note_fn *note, void *ctx)
+/* The check of the root image boot asks for, where the ISO has its file. */
+static const char *
+verify_option(const struct archiso *a, const struct archiso_boot *boot)
+{
+	if (boot->verify == ARCHISO_VERIFY_CHECKSUM && a->has_sha512)
+		return "checksum=y";
+	if (boot->verify == ARCHISO_VERIFY_CMS && a->has_cms_sig)
+		return "cms_verify=y";
+	return NULL;
+}
+
+/* The ISO's options we keep, one by one. */
+static int
+put_iso_options(const struct archiso_entry *e, char *out, size_t outsize, size_t *o,
+    archiso_note_fn *note, void *ctx)
 {
 	const char *p = e->options;
-	char word[ARCHISO_MAX_PATH + 64];
-	size_t o = 0;
-	int n;
 
-	if (outsize == 0)
-		return -1;
-	out[0] = '\0';
-	/* initrd=NAME: the EFI stub of older iPXE builds needs it. */
-	for (size_t i = 0; i < e->n_initrd; i++) {
-		const char *base = strrchr(e->initrd[i], '/');
-
-		base = base ? base + 1 : e->initrd[i];
-		n = snprintf(word, sizeof(word), "initrd=%s", base);
-		if (n < 0 || (size_t)n >= sizeof(word))
-			return -1;
-		for (int k = 0; k < n; k++)
-			if (!option_char_ok((unsigned char)word[k]))
-				n = -1;
-		if (n < 0)
-			continue; /* an odd file name: iPXE's default naming still works */
-		if (putword(out, outsize, &o, word, (size_t)n) != 0)
-			return -1;
-	}
 	while (*p) {
 		size_t len = 0, k;
 		int in_quote = 0;
@@ -137,20 +157,72 @@ archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
 			; /* replaced below, or meaningless over HTTP */
 		else if (k < len)
 			note_dropped(note, ctx, e, p, len);
-		else if (putword(out, outsize, &o, p, len) != 0)
+		else if (putword(out, outsize, o, p, len) != 0)
 			return -1;
 		p += len;
 	}
-	n = snprintf(word, sizeof(word), "archiso_http_srv=%s/iso/%s/", server, a->name);
-	if (n < 0 || (size_t)n >= sizeof(word) || putword(out, outsize, &o, word, (size_t)n) != 0)
+	return 0;
+}
+
+/* initrd=NAME per initrd: the EFI stub of older iPXE builds needs it. */
+static int
+put_initrd_names(const struct archiso_entry *e, char *out, size_t outsize, size_t *o)
+{
+	char word[ARCHISO_MAX_PATH + 16];
+
+	for (size_t i = 0; i < e->n_initrd; i++) {
+		const char *base = strrchr(e->initrd[i], '/');
+		int n;
+
+		base = base ? base + 1 : e->initrd[i];
+		n = snprintf(word, sizeof(word), "initrd=%s", base);
+		if (n < 0 || (size_t)n >= sizeof(word))
+			return -1;
+		for (int k = 0; k < n; k++)
+			if (!option_char_ok((unsigned char)word[k]))
+				n = -1;
+		if (n < 0)
+			continue; /* an odd file name: iPXE's default naming still works */
+		if (putword(out, outsize, o, word, (size_t)n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* putword() of a formatted word. */
+static int
+putf(char *out, size_t size, size_t *o, const char *fmt, const char *a, const char *b)
+{
+	char word[ARCHISO_MAX_PATH + 64];
+	int n = snprintf(word, sizeof(word), fmt, a, b);
+
+	if (n < 0 || (size_t)n >= sizeof(word))
 		return -1;
-	/* BOOTIF pins the NIC iPXE booted from (iPXE expands ${netX/mac}). */
-	if (putword(out, outsize, &o, "ip=dhcp BOOTIF=01-${netX/mac:hexhyp}", 36) != 0)
+	return putword(out, size, o, word, (size_t)n);
+}
+
+int
+archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
+    const struct archiso_boot *boot, char *out, size_t outsize, archiso_note_fn *note,
+    void *ctx)
+{
+	const char *verify = verify_option(a, boot);
+	size_t o = 0;
+
+	if (outsize == 0)
 		return -1;
-	n = snprintf(word, sizeof(word), "script=%s/script.cfg", server);
-	if (n < 0 || (size_t)n >= sizeof(word) || putword(out, outsize, &o, word, (size_t)n) != 0)
-		return -1;
-	if (a->has_cms_sig && putword(out, outsize, &o, "cms_verify=y", 12) != 0)
+	out[0] = '\0';
+	if (put_initrd_names(e, out, outsize, &o) != 0 ||
+	    put_iso_options(e, out, outsize, &o, note, ctx) != 0 ||
+	    putf(out, outsize, &o, "archiso_http_srv=%s/iso/%s/", boot->server, a->name) != 0 ||
+	    /* BOOTIF pins the NIC iPXE booted from (iPXE expands ${netX/mac}). */
+	    putword(out, outsize, &o, "ip=dhcp BOOTIF=01-${netX/mac:hexhyp}", 36) != 0 ||
+	    (verify != NULL && putword(out, outsize, &o, verify, strlen(verify)) != 0) ||
+	    (boot->cow_spacesize != NULL && boot->cow_spacesize[0] != '\0' &&
+	    putf(out, outsize, &o, "cow_spacesize=%s%s", boot->cow_spacesize, "") != 0) ||
+	    putword(out, outsize, &o, "systemd.wants=network-online.target", 35) != 0 ||
+	    (boot->script &&
+	    putf(out, outsize, &o, "script=%s/script.cfg%s", boot->server, "") != 0))
 		return -1;
 	return 0;
 }

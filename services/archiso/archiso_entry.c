@@ -86,9 +86,14 @@ copy_field(char *dst, size_t size, const char *src, size_t len)
 	return 0;
 }
 
-/* Entry paths are absolute in the ISO; syslinux' "::" TFTP prefix goes. */
+/*
+ * A path of the ISO.  BLS paths are absolute (a relative one is taken
+ * from the root); syslinux ones may be relative to its working directory
+ * and are kept so (relative set) for the loader to resolve.  Syslinux'
+ * "::" prefix (an absolute TFTP path) goes.
+ */
 static int
-copy_path(char *dst, const char *src, size_t len)
+copy_path(char *dst, const char *src, size_t len, int relative)
 {
 	if (len >= 2 && src[0] == ':' && src[1] == ':') {
 		src += 2;
@@ -96,7 +101,7 @@ copy_path(char *dst, const char *src, size_t len)
 	}
 	if (len == 0)
 		return -1;
-	if (src[0] != '/') {
+	if (src[0] != '/' && !relative) {
 		if (len + 1 >= ARCHISO_MAX_PATH)
 			return -1;
 		dst[0] = '/';
@@ -106,11 +111,11 @@ copy_path(char *dst, const char *src, size_t len)
 }
 
 static int
-add_initrd(struct archiso_entry *e, const char *p, size_t len)
+add_initrd(struct archiso_entry *e, const char *p, size_t len, int relative)
 {
 	if (e->n_initrd >= ARCHISO_MAX_INITRDS)
 		return -1;
-	if (copy_path(e->initrd[e->n_initrd], p, len) != 0)
+	if (copy_path(e->initrd[e->n_initrd], p, len, relative) != 0)
 		return -1;
 	e->n_initrd++;
 	return 0;
@@ -162,7 +167,7 @@ archiso_entry_parse(const char *text, size_t len, const char *source,
 			if (copy_field(e->sort_key, sizeof(e->sort_key), val.p, val.len) != 0)
 				goto too_long;
 		} else if (key_is(&key, "linux", 0)) {
-			if (copy_path(e->kernel, val.p, val.len) != 0)
+			if (copy_path(e->kernel, val.p, val.len, 0) != 0)
 				goto too_long;
 		} else if (key_is(&key, "initrd", 0)) {
 			/* One or more paths per line; the line may repeat. */
@@ -176,7 +181,7 @@ archiso_entry_parse(const char *text, size_t len, const char *source,
 				start = i;
 				while (i < val.len && !is_space(val.p[i]))
 					i++;
-				if (i > start && add_initrd(e, val.p + start, i - start) != 0) {
+				if (i > start && add_initrd(e, val.p + start, i - start, 0) != 0) {
 					snprintf(err, errlen, "%s:%d: too many or too long initrd "
 					    "paths", source, lineno);
 					return -1;
@@ -253,6 +258,62 @@ sl_finish(struct sl_state *s)
 	}
 }
 
+/* A menu title without syslinux' '^' hotkey markers. */
+static int
+copy_title(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '^')
+			continue;
+		if (src[i] == '\0' || o + 1 >= size)
+			return -1;
+		dst[o++] = src[i];
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* "a,b,c": each one an initrd. */
+static void
+sl_initrds(struct sl_state *s, const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i;
+
+		while (i < len && p[i] != ',')
+			i++;
+		if (i > start && add_initrd(&s->cur, p + start, i - start, 1) != 0)
+			s->bad = 1;
+		i++;
+	}
+}
+
+/* APPEND: the kernel's options, but an "initrd=a,b" word is syslinux's
+ * own way to name initrds. */
+static void
+sl_append(struct sl_state *s, const struct line *val)
+{
+	size_t i = 0;
+
+	while (i < val->len) {
+		size_t start;
+
+		while (i < val->len && is_space(val->p[i]))
+			i++;
+		start = i;
+		while (i < val->len && !is_space(val->p[i]))
+			i++;
+		if (i - start > 7 && strncmp(val->p + start, "initrd=", 7) == 0)
+			sl_initrds(s, val->p + start + 7, i - start - 7);
+		else if (i > start && add_options(&s->cur, val->p + start, i - start) != 0)
+			s->bad = 1;
+	}
+}
+
 static void
 sl_keyword(struct sl_state *s, const struct line *key, struct line *val)
 {
@@ -261,28 +322,17 @@ sl_keyword(struct sl_state *s, const struct line *key, struct line *val)
 
 		split_key(val, &k2, &v2);
 		if (s->open && key_is(&k2, "label", 1) &&
-		    copy_field(s->cur.title, sizeof(s->cur.title), v2.p, v2.len) != 0)
+		    copy_title(s->cur.title, sizeof(s->cur.title), v2.p, v2.len) != 0)
 			s->bad = 1;
 	} else if (!s->open) {
 		return;
 	} else if (key_is(key, "linux", 1) || key_is(key, "kernel", 1)) {
-		if (copy_path(s->cur.kernel, val->p, val->len) != 0)
+		if (copy_path(s->cur.kernel, val->p, val->len, 1) != 0)
 			s->bad = 1;
 	} else if (key_is(key, "initrd", 1)) {
-		size_t i = 0;
-
-		while (i < val->len) {
-			size_t start = i;
-
-			while (i < val->len && val->p[i] != ',')
-				i++;
-			if (i > start && add_initrd(&s->cur, val->p + start, i - start) != 0)
-				s->bad = 1;
-			i++;
-		}
+		sl_initrds(s, val->p, val->len);
 	} else if (key_is(key, "append", 1)) {
-		if (add_options(&s->cur, val->p, val->len) != 0)
-			s->bad = 1;
+		sl_append(s, val);
 	}
 }
 
@@ -319,7 +369,7 @@ archiso_syslinux_parse(const char *text, size_t len, const char *source,
 			entry_reset(&s.cur, source);
 			s.open = 1;
 			s.bad = 0;
-			if (copy_field(s.cur.title, sizeof(s.cur.title), val.p, val.len) != 0)
+			if (copy_title(s.cur.title, sizeof(s.cur.title), val.p, val.len) != 0)
 				s.bad = 1;
 		} else {
 			sl_keyword(&s, &key, &val);

@@ -245,6 +245,9 @@
 #define STATUS_MAX_CLIENTS      512
 /* Bytes of a request's path kept to classify and show it. */
 #define STATUS_MAX_PATH         1024
+/* A client whose root image arrived this long ago (ms) without fetching
+ * script.cfg is flagged on /status (its live system lost the download). */
+#define STATUS_SCRIPT_WAIT_MS   60000
 /* Recent events kept (phase changes, errors) for the log view. */
 #define STATUS_MAX_EVENTS       64
 /* An address learnt from DHCP or ARP is trusted this long (ms) before the

@@ -72,12 +72,18 @@ fail:
 	return -1;
 }
 
-/* The address part of sa, and its port. */
+/*
+ * The address part of sa and its port; *v6 when it is a real IPv6
+ * address.  An IPv4-mapped one (::ffff:a.b.c.d, what a socket bound to
+ * "::" sees of IPv4 peers) is the IPv4 address it maps: iPXE without IPv6
+ * cannot reach [::ffff:a.b.c.d], and nobody reads it that way.
+ */
 static void
-ip_and_port(const struct sockaddr *sa, char ip[INET6_ADDRSTRLEN], unsigned *port)
+ip_and_port(const struct sockaddr *sa, char ip[INET6_ADDRSTRLEN], unsigned *port, int *v6)
 {
 	snprintf(ip, INET6_ADDRSTRLEN, "?");
 	*port = 0;
+	*v6 = 0;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)sa;
 
@@ -86,8 +92,13 @@ ip_and_port(const struct sockaddr *sa, char ip[INET6_ADDRSTRLEN], unsigned *port
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)sa;
 
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, INET6_ADDRSTRLEN);
 		*port = ntohs(a->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip, INET6_ADDRSTRLEN);
+			return;
+		}
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, INET6_ADDRSTRLEN);
+		*v6 = 1;
 	}
 }
 
@@ -96,9 +107,10 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];
 	unsigned port;
+	int v6;
 
-	ip_and_port(sa, ip, &port);
-	snprintf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	ip_and_port(sa, ip, &port, &v6);
+	snprintf(out, size, v6 ? "[%s]:%u" : "%s:%u", ip, port);
 	return out;
 }
 
@@ -107,14 +119,14 @@ net_server_url(const struct sockaddr *local, uint16_t http_port, char *out, size
 {
 	char ip[INET6_ADDRSTRLEN], port[8] = "";
 	unsigned unused;
+	int v6;
 
-	ip_and_port(local, ip, &unused);
+	ip_and_port(local, ip, &unused, &v6);
 	if (local->sa_family != AF_INET && local->sa_family != AF_INET6)
 		snprintf(ip, sizeof(ip), "0.0.0.0");
 	if (http_port != 80 && http_port != 0)
 		snprintf(port, sizeof(port), ":%u", http_port);
-	snprintf(out, size, local->sa_family == AF_INET6 ? "http://[%s]%s" : "http://%s%s", ip,
-	    port);
+	snprintf(out, size, v6 ? "http://[%s]%s" : "http://%s%s", ip, port);
 }
 
 char *

@@ -32,14 +32,16 @@ int net_listen_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss
 int net_listen(const char *what, const char *addr, uint16_t port, int type, int *family,
     char *err, size_t errlen);
 
-/* "10.0.0.5:4242" or "[fe80::1]:4242" (size: NET_ADDR_STR).  Returns out. */
+/* "10.0.0.5:4242" or "[fe80::1]:4242" (size: NET_ADDR_STR); an IPv4-mapped
+ * IPv6 address is written as the IPv4 address.  Returns out. */
 char *net_addr_str(const struct sockaddr *sa, char *out, size_t size);
 
 /*
  * The http:// URL of this server as a client reached it: local is the
  * address the client's request arrived at, http_port the plain HTTP
  * port (80 is left out).  "http://10.0.0.1", "http://[fd00::1]:8080"
- * (size: NET_URL_STR).
+ * (size: NET_URL_STR); an IPv4-mapped address (a listener on "::") is
+ * named as IPv4, which every client can reach.
  */
 void net_server_url(const struct sockaddr *local, uint16_t http_port, char *out, size_t size);
 

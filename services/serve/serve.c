@@ -127,8 +127,12 @@ build_tree(const struct settings *cfg, char *err, size_t errlen)
 	spec.state = cfg->state;
 	spec.menu_timeout = cfg->menu_timeout;
 	spec.menu_default = cfg->menu_default;
+	spec.verify = cfg->verify;
+	spec.cow_spacesize = cfg->cow_spacesize;
 	return vfs_build(&spec, log_line, NULL, err, errlen);
 }
+
+static void tell_status(struct serve *s);
 
 static void
 needs_restart(void *ctx, const char *key)
@@ -163,6 +167,7 @@ reload(struct serve *s)
 	/* Transfers in flight hold references to the old tree. */
 	vfs_unref(s->vfs);
 	s->vfs = v;
+	tell_status(s);
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
 }
@@ -181,6 +186,16 @@ on_signal(struct loop *l, int signo, void *ctx)
 }
 
 /* ---- the services ---- */
+
+/* What the client table must know of the tree. */
+static void
+tell_status(struct serve *s)
+{
+	struct status *st = status_server_table(s->status);
+
+	if (st != NULL)
+		st->script_served = s->vfs->script != NULL;
+}
 
 static void
 describe_dhcp(const struct serve *s, char *out, size_t size)
@@ -211,6 +226,7 @@ describe(void *ctx, struct status_info *in)
 		o->date = v->isos[i].arch->date;
 		o->entries = v->isos[i].arch->n_entries;
 		o->signed_ = v->isos[i].arch->has_cms_sig;
+		o->ram_mib = v->isos[i].arch->entries[0].ram_mib;
 	}
 	for (size_t i = 0; i < v->n_refused && in->n_refused < STATUS_MAX_ISO_INFO; i++) {
 		in->refused[in->n_refused].path = v->refused[i].path;
@@ -312,6 +328,7 @@ start_services(struct serve *s, char *err, size_t errlen)
 	sc.describe = describe;
 	sc.describe_ctx = s;
 	s->status = status_server_start(&s->loop, &sc);
+	tell_status(s);
 	if (start_http(s, s->cfg.http_port, 0, &s->http, err, errlen) != 0 ||
 	    start_http(s, s->cfg.https_port, 1, &s->https, err, errlen) != 0 ||
 	    start_tftp(s, err, errlen) != 0 || start_dhcp(s, err, errlen) != 0)

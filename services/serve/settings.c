@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
 #include "serve/settings.h"
@@ -194,6 +195,46 @@ bad:
 }
 
 static int
+set_verify(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	(void)k;
+	if (archiso_verify_parse(v, &s->verify) == 0)
+		return 0;
+	snprintf(err, errlen, "verify: \"%s\" is not checksum, cms or none", v);
+	return -1;
+}
+
+/* A tmpfs size, as the kernel's mount option takes it: 1G, 768M, 50%. */
+static int
+set_tmpfs_size(struct settings *s, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	size_t n = strspn(v, "0123456789");
+	uint64_t num;
+	char digits[12];
+
+	if (n == 0 || n >= sizeof(digits) || (v[n] != '\0' && (strchr("KkMmGg%", v[n]) == NULL ||
+	    v[n + 1] != '\0')))
+		goto bad;
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	if (parse_u64(digits, 1, v[n] == '%' ? 100 : 1u << 30, &num) != 0)
+		goto bad;
+	return set_string(s, k, v, err, errlen);
+bad:
+	snprintf(err, errlen, "%s: \"%s\" is not a size like 1G, 768M or 50%%", k->name, v);
+	return -1;
+}
+
+static void
+print_verify(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	(void)item;
+	buf_puts(out, archiso_verify_name(s->verify));
+}
+
+static int
 set_efi_boot(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "ipxe.efi") != 0 && strcmp(v, "snponly.efi") != 0) {
@@ -309,6 +350,8 @@ static const struct key keys[] = {
 	{ "tls-key", set_string, print_string, ONE(tls_key, 0, 0), 0, "PEM private key for tls-cert" },
 	{ "menu-timeout", set_uint, print_uint, ONE(menu_timeout, 0, 3600), 1, "seconds before the boot menu picks the default (0: wait)" },
 	{ "menu-default", set_string, print_string, ONE(menu_default, 0, 0), 1, "default menu item: ISONAME or ISONAME:N (empty: the first)" },
+	{ "verify", set_verify, print_verify, ONE(verify, 0, 0), 1, "how clients check the root image: checksum (sha512, no clock needed), cms (signature: the client's clock must be right) or none" },
+	{ "cow-spacesize", set_tmpfs_size, print_string, ONE(cow_spacesize, 0, 0), 1, "room for changes in the live system (packages installed there): a tmpfs size, 1G, 768M, 50%" },
 	{ "dhcp", set_dhcp, print_dhcp, WHOLE, 0, "auto, authoritative, proxy or off" },
 	{ "pool", set_pool, print_pool, WHOLE, 0, "addresses handed out in authoritative mode, A-B" },
 	{ "lease-time", set_uint, print_uint, ONE(lease_time, 60, 31536000), 0, "DHCP lease time in seconds" },
@@ -331,6 +374,8 @@ settings_defaults(struct settings *s)
 	s->https_port = 443;
 	s->tftp_port = 69;
 	s->menu_timeout = 10;
+	s->verify = ARCHISO_VERIFY_CHECKSUM;
+	snprintf(s->cow_spacesize, sizeof(s->cow_spacesize), "1G");
 	s->dhcp = DHCP_MODE_AUTO;
 	inet_pton(AF_INET, "10.99.0.1", &s->address);
 	s->prefix = 24;
@@ -467,6 +512,8 @@ settings_reload(struct settings *cur, const struct settings *next,
 			changed(ctx, k->name);
 			continue;
 		}
+		/* A reload row names its own field, never the whole struct. */
+		INVARIANT(k->size < sizeof(*cur));
 		memcpy((char *)cur + k->off, (const char *)next + k->off, k->size);
 		if (k->count != 0)
 			memcpy((char *)cur + k->count, (const char *)next + k->count,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archiso/archiso.h"
 #include "common/buf.h"
 #include "dhcp/dhcp.h"
 
@@ -33,6 +34,8 @@ struct settings {
 	char tls_cert[SETTINGS_PATH], tls_key[SETTINGS_PATH];
 	unsigned menu_timeout;          /* seconds, 0 = wait */
 	char menu_default[128];         /* "ISONAME" or "ISONAME:N", "" = first */
+	enum archiso_verify verify;     /* how clients check the root image */
+	char cow_spacesize[16];         /* the live system's overlay size */
 	enum dhcp_mode dhcp;
 	struct in_addr pool_start, pool_end;
 	uint32_t lease_time;            /* seconds */

@@ -153,7 +153,7 @@ struct status_client {
 	char iso[64];           /* the ISO it boots (from /iso/NAME/), or "" */
 	char entry[64];         /* the reservation's fixed boot entry, or "" */
 	char agent[48];         /* the last HTTP User-Agent */
-	char error[128];        /* the last error of this phase, or "" */
+	char error[224];        /* the last error of this phase, or "" */
 	uint64_t error_at;
 	char ssh_banner[STATUS_MAX_BANNER];
 	unsigned ssh_tries;
@@ -162,6 +162,8 @@ struct status_client {
 	uint32_t next_seq;
 	unsigned active;        /* transfers in flight */
 	uint64_t bytes;         /* bytes sent to it in this boot */
+	uint64_t rootfs_done;   /* ms: the root image arrived whole in this boot, or 0 */
+	uint8_t stalled;        /* flagged: the root image came, script.cfg never did */
 	unsigned boots;         /* boots seen (1 = the first) */
 	uint64_t first_seen, last_seen, boot_start, phase_since;   /* ms */
 };
@@ -187,6 +189,7 @@ struct status {
 	uint64_t evicted;               /* clients forgotten to make room */
 	status_resolve_fn *resolve;
 	void *resolve_ctx;
+	int script_served;              /* script.cfg is served (the caller says) */
 };
 
 /*
@@ -269,6 +272,14 @@ size_t status_ssh_due(struct status *st, uint64_t now, size_t *slots, uint32_t *
 void status_ssh_result(struct status *st, size_t slot, uint32_t gen, const char *banner,
     size_t len, uint64_t now);
 
+/*
+ * Once a second: a client whose root image arrived STATUS_SCRIPT_WAIT_MS
+ * ago but that never fetched script.cfg gets an error that says why that
+ * happens and what recovers it (ISOs of archiso v45-v70 download script=
+ * before their own DHCP is done and do not retry).
+ */
+void status_tick(struct status *st, uint64_t now);
+
 /* The rate of a download as shown at now: 0 when it stalled (no byte for 3 s). */
 uint64_t status_dl_rate(const struct status_download *d, uint64_t now);
 
@@ -286,6 +297,7 @@ struct status_iso_info {
 	const char *name, *path, *date;
 	size_t entries;
 	int signed_;            /* the ISO carries airootfs.sfs.cms.sig */
+	unsigned ram_mib;       /* client RAM its first entry needs */
 };
 struct status_refused_info {
 	const char *path, *reason;

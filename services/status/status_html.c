@@ -108,7 +108,7 @@ isos(struct buf *b, const struct status_info *in)
 		esc(b, in->script_reason);
 	}
 	buf_puts(b, "</span></div>\n<h2>ISOs</h2>\n<table class=\"isos\"><tr><th>ISO</th>"
-	    "<th>State</th><th>Boot entries</th><th>File</th></tr>\n");
+	    "<th>State</th><th>Boot entries</th><th>Client RAM</th><th>File</th></tr>\n");
 	for (size_t i = 0; i < in->n_isos; i++) {
 		const struct status_iso_info *s = &in->isos[i];
 
@@ -117,7 +117,8 @@ isos(struct buf *b, const struct status_info *in)
 		buf_puts(b, "</td><td class=\"ok\">verified");
 		if (s->signed_)
 			buf_puts(b, ", signed");
-		buf_printf(b, "</td><td>%zu</td><td class=\"small mono\">", s->entries);
+		buf_printf(b, "</td><td>%zu</td><td>%u MiB</td><td class=\"small mono\">", s->entries,
+		    s->ram_mib);
 		esc(b, s->path);
 		if (s->date != NULL && s->date[0]) {
 			buf_puts(b, " (");

@@ -62,6 +62,8 @@ server(struct json *j, const struct status_info *in, uint64_t now)
 		json_u64(j, s->entries);
 		json_key(j, "signed");
 		json_bool(j, s->signed_);
+		json_key(j, "ram_mib");
+		json_u64(j, s->ram_mib);
 		json_end(j);
 	}
 	json_end(j);

@@ -17,6 +17,7 @@ on_tick(struct loop *l, struct loop_timer *t)
 {
 	struct status_server *ss = t->ctx;
 
+	status_tick(&ss->table, loop_now(l));
 	status_ssh_tick(ss, loop_now(l));
 	(void)loop_timer_set(l, t, TICK_MS);
 }

@@ -322,6 +322,8 @@ new_boot(struct status *st, struct status_client *c, uint64_t now)
 	c->boot_start = now;
 	memset(&c->dl, 0, sizeof(c->dl));
 	c->bytes = 0;
+	c->rootfs_done = 0;
+	c->stalled = 0;
 	c->error[0] = '\0';
 	c->error_at = 0;
 	c->ssh = STATUS_SSH_NONE;
@@ -622,8 +624,10 @@ status_done(struct status *st, struct status_ref *ref, uint64_t sent, const char
 		if (error != NULL)
 			set_error(st, c, now, "%s: %s after %s", d->file, error,
 			    status_fmt_bytes(sent, size, sizeof(size)));
-		else if ((d->kind == STATUS_KIND_LOADER || d->kind == STATUS_KIND_KERNEL ||
-		    d->kind == STATUS_KIND_ROOTFS) && sent >= 4096)
+		if (error == NULL && d->kind == STATUS_KIND_ROOTFS && d->done >= d->total)
+			c->rootfs_done = now;
+		if (error == NULL && (d->kind == STATUS_KIND_LOADER ||
+		    d->kind == STATUS_KIND_KERNEL || d->kind == STATUS_KIND_ROOTFS) && sent >= 4096)
 			event(st, c, now, "%s: %s in %llu.%01llu s", d->file,
 			    status_fmt_bytes(sent, size, sizeof(size)), (unsigned long long)(ms / 1000),
 			    (unsigned long long)(ms % 1000 / 100));
@@ -631,6 +635,29 @@ status_done(struct status *st, struct status_ref *ref, uint64_t sent, const char
 		event(st, c, now, "a transfer failed: %s", error);
 	}
 	ref->gen = 0;
+}
+
+void
+status_tick(struct status *st, uint64_t now)
+{
+	if (st == NULL || st->c == NULL)
+		return;
+	for (size_t i = 0; i < STATUS_MAX_CLIENTS; i++) {
+		struct status_client *c = &st->c[i];
+
+		if (c->gen == 0 || c->stalled || c->rootfs_done == 0 ||
+		    c->phase != STATUS_PHASE_ROOTFS || now - c->rootfs_done < STATUS_SCRIPT_WAIT_MS)
+			continue;
+		c->stalled = 1;
+		if (st->script_served)
+			set_error(st, c, now, "root image arrived %llu s ago, script.cfg never "
+			    "fetched: its live system may have tried before its network was up "
+			    "(ISOs of 2020.07-2023.05 do): on its console (tty1) run "
+			    "~/.automated_script.sh", (unsigned long long)(STATUS_SCRIPT_WAIT_MS / 1000));
+		else
+			set_error(st, c, now, "root image arrived, but script.cfg is not served "
+			    "(no keys): no SSH login; put authorized_keys on the stick");
+	}
 }
 
 /* ---- SSH checks ---- */

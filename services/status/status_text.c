@@ -184,8 +184,9 @@ status_text(const struct status *st, const struct status_info *in, uint64_t now,
 	for (size_t i = 0; i < in->n_isos; i++) {
 		buf_puts(out, "ISO:      ");
 		plain(out, in->isos[i].name);
-		buf_printf(out, ": verified, %zu boot entr%s%s\n", in->isos[i].entries,
-		    in->isos[i].entries == 1 ? "y" : "ies", in->isos[i].signed_ ? ", signed" : "");
+		buf_printf(out, ": verified, %zu boot entr%s%s, clients need %u MiB RAM\n",
+		    in->isos[i].entries, in->isos[i].entries == 1 ? "y" : "ies",
+		    in->isos[i].signed_ ? ", signed" : "", in->isos[i].ram_mib);
 	}
 	for (size_t i = 0; i < in->n_refused; i++) {
 		buf_puts(out, "refused:  ");

@@ -3,7 +3,9 @@
  *   /               the files directory (ipxe.efi, snponly.efi, ...)
  *   /iso/NAME/...   the contents of each verified ISO, through the ISO reader
  *   /boot.ipxe      the boot menu (generated per request: it names the
- *                   server address the client reached us on)
+ *                   server address the client reached us on; without
+ *                   ?memsize= it is one line that asks again with the
+ *                   client's RAM, so the menu can say what fits)
  *   /script.cfg     the SSH key installer (from the keys file)
  *
  * A struct vfs is reference-counted: a reload builds a new one while
@@ -84,6 +86,8 @@ struct vfs {
 	size_t next_menu;
 	unsigned menu_timeout;
 	size_t default_iso, default_entry;
+	enum archiso_verify verify;  /* how clients check the root image */
+	char cow_spacesize[16];      /* the live overlay's size, or "" */
 };
 
 /* Receives progress and problems while building (one line each). */
@@ -98,6 +102,8 @@ struct vfs_spec {
 	const char *state;           /* where ISO verdicts are kept, or "" */
 	unsigned menu_timeout;       /* seconds, 0: wait */
 	const char *menu_default;    /* "ISONAME" or "ISONAME:N", "" = the first */
+	enum archiso_verify verify;  /* checksum=y, cms_verify=y or nothing */
+	const char *cow_spacesize;   /* cow_spacesize= for the live overlay, or "" */
 };
 
 /*

@@ -215,8 +215,9 @@ add_iso(struct builder *b, const char *path)
 	snprintf(vi->name, sizeof(vi->name), "%s", vi->arch->name);
 	vi->file_mtime = st.st_mtime;
 	v->n_isos++;
-	logf_(b, "ISO %s: verified%s, served as /iso/%s/ (%zu boot entries)", path,
-	    cached ? " (unchanged since its last check)" : "", vi->name, vi->arch->n_entries);
+	logf_(b, "ISO %s: verified%s, served as /iso/%s/ (%zu boot entries; clients need %u MiB "
+	    "of RAM)", path, cached ? " (unchanged since its last check)" : "", vi->name,
+	    vi->arch->n_entries, vi->arch->entries[0].ram_mib);
 }
 
 static int
@@ -368,6 +369,9 @@ vfs_build(const struct vfs_spec *s, vfs_log_fn *log, void *ctx, char *err, size_
 	v->refs = 1;
 	v->built = (int64_t)time(NULL);
 	v->menu_timeout = s->menu_timeout;
+	v->verify = s->verify;
+	snprintf(v->cow_spacesize, sizeof(v->cow_spacesize), "%s",
+	    s->cow_spacesize != NULL ? s->cow_spacesize : "");
 	snprintf(v->files_dir, sizeof(v->files_dir), "%s", s->files);
 	v->files_fd = s->files[0] ? open(s->files, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (s->files[0] && v->files_fd < 0)

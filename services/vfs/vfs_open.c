@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "common/util.h"
 #include "vfs/vfs.h"
 
 const char *
@@ -28,6 +29,8 @@ vfs_content_type(const char *name)
 		{ ".html", "text/html; charset=utf-8" },
 		{ ".json", "application/json" },
 		{ ".iso", "application/x-iso9660-image" },
+		/* UEFI HTTP Boot checks it (UEFI 2.x 24.7.2). */
+		{ ".efi", "application/efi" },
 	};
 	size_t n = strlen(name);
 
@@ -77,35 +80,82 @@ open_mem(struct vfs *v, struct vfs_file *f, struct vfs_doc *doc, const char *typ
 	return VFS_OK;
 }
 
-/*
- * "?entry=ISONAME[:N]": that entry is the default and the menu waits only
- * a second (a reservation's fixed entry; a technician can still pick
- * another).  An unknown entry leaves the normal menu.
- */
-static void
-fixed_entry(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu *menu)
+/* The value of query parameter name (n bytes in *len), or NULL. */
+static const char *
+query_param(const struct vfs_request *rq, const char *name, size_t *len)
 {
+	size_t k = strlen(name);
 	const char *q, *end;
-	size_t iso, entry;
 
 	if (rq == NULL || rq->query == NULL)
-		return;
+		return NULL;
 	end = rq->query + rq->query_len;
 	for (q = rq->query; q < end;) {
 		const char *amp = memchr(q, '&', (size_t)(end - q));
 		size_t n = amp ? (size_t)(amp - q) : (size_t)(end - q);
 
-		if (n > 6 && memcmp(q, "entry=", 6) == 0 &&
-		    vfs_find_entry(v, q + 6, n - 6, &iso, &entry) == 0) {
-			menu->default_iso = iso;
-			menu->default_entry = entry;
-			menu->timeout_s = 1;
-			return;
+		if (n > k && memcmp(q, name, k) == 0 && q[k] == '=') {
+			*len = n - k - 1;
+			return q + k + 1;
 		}
 		if (amp == NULL)
 			break;
 		q = amp + 1;
 	}
+	return NULL;
+}
+
+/*
+ * "?entry=ISONAME[:N]": that entry is the default and the menu waits only
+ * a second (a reservation's fixed entry; a technician can still pick
+ * another).  An unknown entry leaves the normal menu.  "?memsize=&dimm=
+ * &dimmx=": the client's RAM, as the probe step reported it
+ * (archiso_client_mib()).
+ */
+static void
+menu_for(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu *menu)
+{
+	const char *p;
+	size_t len, iso, entry;
+
+	menu->boot.server = rq != NULL && rq->server_url != NULL ? rq->server_url :
+	    "http://0.0.0.0";
+	menu->boot.verify = v->verify;
+	menu->boot.cow_spacesize = v->cow_spacesize;
+	menu->boot.script = v->script != NULL;
+	menu->timeout_s = v->menu_timeout;
+	menu->default_iso = v->default_iso;
+	menu->default_entry = v->default_entry;
+	menu->client_mib = 0;
+	if ((p = query_param(rq, "entry", &len)) != NULL &&
+	    vfs_find_entry(v, p, len, &iso, &entry) == 0) {
+		menu->default_iso = iso;
+		menu->default_entry = entry;
+		menu->timeout_s = 1;
+	}
+	{
+		size_t ml = 0, dl = 0, xl = 0;
+		const char *m = query_param(rq, "memsize", &ml);
+		const char *d = query_param(rq, "dimm", &dl);
+		const char *x = query_param(rq, "dimmx", &xl);
+
+		menu->client_mib = archiso_client_mib(m, ml, d, dl, x, xl);
+	}
+}
+
+/* A document made now and kept in no memo (the probe step). */
+static int
+open_made(struct vfs *v, struct vfs_file *f, struct buf *out)
+{
+	struct vfs_doc *doc = buf_failed(out) ? NULL : vfs_doc_new(out->data, out->len);
+	int rc;
+
+	buf_free(out);
+	if (doc == NULL)
+		return VFS_EIO;
+	rc = open_mem(v, f, doc, "text/plain; charset=utf-8");
+	vfs_doc_unref(doc);
+	return rc;
 }
 
 static int
@@ -117,21 +167,23 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 	struct archiso_menu menu;
 	struct buf out;
 	char key[128];
-	size_t n = 0;
+	size_t n = 0, len;
 
-	menu.server = rq != NULL && rq->server_url != NULL ? rq->server_url : "http://0.0.0.0";
-	menu.timeout_s = v->menu_timeout;
-	menu.default_iso = v->default_iso;
-	menu.default_entry = v->default_entry;
-	fixed_entry(v, rq, &menu);
-	snprintf(key, sizeof(key), "%s %u %zu %zu", menu.server, menu.timeout_s,
-	    menu.default_iso, menu.default_entry);
+	menu_for(v, rq, &menu);
+	buf_init(&out);
+	/* First the client says how much RAM it has (one more request). */
+	if (query_param(rq, "memsize", &len) == NULL) {
+		archiso_ipxe_probe(menu.boot.server, rq != NULL ? rq->query : NULL,
+		    rq != NULL && rq->query != NULL ? rq->query_len : 0, &out);
+		return open_made(v, f, &out);
+	}
+	snprintf(key, sizeof(key), "%s %u %zu %zu %u", menu.boot.server, menu.timeout_s,
+	    menu.default_iso, menu.default_entry, menu.client_mib);
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
 		if (v->menus[i].doc != NULL && strcmp(v->menus[i].key, key) == 0)
 			return open_mem(v, f, v->menus[i].doc, "text/plain; charset=utf-8");
 	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++)
 		list[n++] = v->isos[i].arch;
-	buf_init(&out);
 	archiso_ipxe(list, n, &menu, &out, NULL, NULL);
 	doc = buf_failed(&out) ? NULL : vfs_doc_new(out.data, out.len);
 	buf_free(&out);

@@ -1,6 +1,9 @@
 #include "harness.h"
 
+#include <arpa/inet.h>
+
 #include "common/log.h"
+#include "common/net.h"
 #include "common/util.h"
 
 TEST(parse_u64_accepts_range)
@@ -48,4 +51,28 @@ TEST(parse_digits_fixed_width)
 	CHECK_INT(parse_digits("-1", 2), -1);
 	CHECK_INT(parse_digits("1234567890", 10), -1);
 	CHECK_INT(parse_digits("", 0), 0);
+}
+
+TEST(net_server_url_unmaps_ipv4)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	char out[NET_URL_STR];
+
+	memset(&a6, 0, sizeof(a6));
+	a6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:10.99.0.1", &a6.sin6_addr);
+	a6.sin6_port = htons(4242);
+	net_server_url((struct sockaddr *)&a6, 80, out, sizeof(out));
+	CHECK_STR(out, "http://10.99.0.1");
+	CHECK_STR(net_addr_str((struct sockaddr *)&a6, out, sizeof(out)), "10.99.0.1:4242");
+	inet_pton(AF_INET6, "fd00::1", &a6.sin6_addr);
+	net_server_url((struct sockaddr *)&a6, 8080, out, sizeof(out));
+	CHECK_STR(out, "http://[fd00::1]:8080");
+	CHECK_STR(net_addr_str((struct sockaddr *)&a6, out, sizeof(out)), "[fd00::1]:4242");
+	memset(&a4, 0, sizeof(a4));
+	a4.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &a4.sin_addr);
+	net_server_url((struct sockaddr *)&a4, 0, out, sizeof(out));
+	CHECK_STR(out, "http://192.0.2.7");
 }

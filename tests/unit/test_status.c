@@ -532,6 +532,47 @@ TEST(status_ssh_checks_after_script_cfg)
 	status_free(&st);
 }
 
+/* A live system that never fetched script.cfg is flagged a minute after
+ * its root image arrived; one that did is not; a range probe is no
+ * arrival. */
+TEST(status_flags_a_client_that_lost_script_cfg)
+{
+	struct status st;
+	struct status_client *c, *d;
+	const char *sfs = "/iso/arch/arch/x86_64/airootfs.sfs";
+
+	CHECK_INT(status_init(&st, NULL, NULL), 0);
+	st.script_served = 1;
+	dhcp_event(&st, 1, IPXE, "10.4.0.1", 100);
+	dhcp_event(&st, 2, IPXE, "10.4.0.2", 100);
+	(void)request(&st, STATUS_VIA_HTTP, "10.4.0.1", sfs, 0, 5000, 1, NULL, 200);
+	fetch(&st, STATUS_VIA_HTTP, "10.4.0.1", sfs, 5000, 1000);
+	fetch(&st, STATUS_VIA_HTTP, "10.4.0.2", sfs, 5000, 1000);
+	fetch(&st, STATUS_VIA_HTTP, "10.4.0.2", "/script.cfg", 100, 20000);
+	c = client_by_mac(&st, 1);
+	d = client_by_mac(&st, 2);
+	CHECK(c != NULL && d != NULL);
+	if (c == NULL || d == NULL)
+		return;
+	status_tick(&st, 1010 + STATUS_SCRIPT_WAIT_MS - 1);
+	CHECK_STR(c->error, "");
+	status_tick(&st, 1010 + STATUS_SCRIPT_WAIT_MS);
+	CHECK(strstr(c->error, "script.cfg never fetched") != NULL);
+	CHECK(strstr(c->error, "~/.automated_script.sh") != NULL);
+	CHECK_STR(d->error, "");
+	/* a probe of one byte is not the root image */
+	dhcp_event(&st, 3, IPXE, "10.4.0.3", 100);
+	(void)request(&st, STATUS_VIA_HTTP, "10.4.0.3", sfs, 0, 5000, 1, NULL, 200);
+	status_tick(&st, 500000);
+	CHECK_STR(client_by_mac(&st, 3)->error, "");
+	/* without keys, the reason is the missing script.cfg */
+	st.script_served = 0;
+	c->stalled = 0;
+	status_tick(&st, 500000);
+	CHECK(strstr(c->error, "not served (no keys)") != NULL);
+	status_free(&st);
+}
+
 /* ---- classification ---- */
 
 TEST(status_classify_paths)

@@ -13,7 +13,7 @@
 static struct vfs *
 empty_tree(void)
 {
-	struct vfs_spec spec = { NULL, 0, "", "", "", 10, "" };
+	struct vfs_spec spec = { NULL, 0, "", "", "", 10, "", ARCHISO_VERIFY_CHECKSUM, "" };
 	char err[256];
 
 	return vfs_build(&spec, NULL, NULL, err, sizeof(err));
@@ -30,7 +30,7 @@ TEST(vfs_generated_document_outlives_its_cache_slot)
 	if (v == NULL)
 		return;
 	for (size_t i = 0; i < VFS_MENU_CACHE + 2; i++) {
-		struct vfs_request rq = { url[i], NULL, 0 };
+		struct vfs_request rq = { url[i], "memsize=2048", 12 };
 
 		snprintf(url[i], sizeof(url[i]), "http://10.0.0.%zu", i + 1);
 		CHECK_INT(vfs_open(v, "/boot.ipxe", &rq, &f[i]), VFS_OK);
