@@ -27,13 +27,10 @@ nb_possible || { echo "run: needs root (network namespace, tap devices) and qemu
 [ -f "$RUN/id_ed25519" ] ||
 	ssh-keygen -q -t ed25519 -N '' -C pxestick-run -f "$RUN/id_ed25519" || exit 2
 
-# A real Arch ISO downloads a squashfs of ~1 GiB into RAM twice (download
-# tmpfs + copytoram): size the client from the ISO's airootfs.
-mem=512
-sfs=$("$PXESTICK" iso ls "$ISO" /arch/x86_64/airootfs.sfs 2>/dev/null | awk '{print $2}')
-if [ -n "$sfs" ] && [ "$sfs" -gt 100000000 ]; then
-	mem=$((sfs * 3 / 1048576 + 1024))
-fi
+# A real Arch ISO downloads its root image into RAM twice (download
+# tmpfs + copytoram): the client gets the RAM pxestick says the ISO needs
+# (the figure its menu and /status show).
+mem=$(nb_ram_for "$ISO")
 NB_CLIENT_MEM=$mem
 
 echo "run: building the appliance image with $(basename "$ISO") and $RUN/id_ed25519.pub"

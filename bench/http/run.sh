@@ -174,15 +174,16 @@ NG=http://127.0.0.1:$ng_port
 # The small document: pxestick's boot.ipxe, as a static file for nginx.
 # The same bytes as a static file for both (small.ipxe, from pxestick's
 # files dir): what generating boot.ipxe costs, apart from serving it.
-curl -s -o "$www/boot.ipxe" "$PX/boot.ipxe" || die "no boot.ipxe from pxestick"
+# boot.ipxe?memsize=: the menu itself (without it, the one-line probe).
+curl -s -o "$www/boot.ipxe" "$PX/boot.ipxe?memsize=2048" || die "no boot.ipxe from pxestick"
 cp "$www/boot.ipxe" "$www/small.ipxe"
 cp "$www/boot.ipxe" "$dir/files/small.ipxe"
 chmod a+r "$www/boot.ipxe" "$www/small.ipxe" "$dir/files/small.ipxe"
 small_size=$(wc -c < "$www/boot.ipxe")
 # Both serve the same bytes.
-for u in $mid /boot.ipxe /small.ipxe; do
-	curl -s "$PX$u" | cmp -s - "$www$u" || die "pxestick's $u differs from the extracted file"
-	curl -s "$NG$u" | cmp -s - "$www$u" || die "nginx's $u differs from the extracted file"
+for u in $mid "/boot.ipxe?memsize=2048" /small.ipxe; do
+	curl -s "$PX$u" | cmp -s - "$www${u%%\?*}" || die "pxestick's $u differs from the extracted file"
+	curl -s "$NG$u" | cmp -s - "$www${u%%\?*}" || die "nginx's $u differs from the extracted file"
 done
 [ "$(curl -s -o /dev/null -w '%{size_download}' -r 0-0 "$PX$big")" = 1 ] ||
 	die "pxestick: a 0-0 range on airootfs.sfs is not 1 byte"
@@ -234,7 +235,7 @@ read -r b_px b_ng << EOF
 $(best2 "$PX$mid" "$NG$mid")
 EOF
 read -r c_px c_ng << EOF
-$(best2 "$PX/boot.ipxe" "$NG/boot.ipxe")
+$(best2 "$PX/boot.ipxe?memsize=2048" "$NG/boot.ipxe")
 EOF
 read -r s_px s_ng << EOF
 $(best2 "$PX/small.ipxe" "$NG/small.ipxe")

@@ -10,12 +10,21 @@ PX=$PXESTICK
 $PX archiso entries "$A/archiso.iso" > "$TMPD/e.out" 2> "$TMPD/e.err"
 check_exit "entries: 2024-style ISO exits 0" 0 $PX archiso entries "$A/archiso.iso"
 sed -n 's/^  \[[0-9]*\] //p' "$TMPD/e.out" > "$TMPD/titles"
-printf '%s\n' "Arch Linux install medium (x86_64, UEFI)" \
-	"Arch Linux install medium (x86_64, UEFI) with speech" > "$TMPD/titles.want"
-check "entries: both Linux entries in sort-key order" cmp "$TMPD/titles" "$TMPD/titles.want"
+printf '%s\n' "Arch Linux install medium (x86_64)" \
+	"Arch Linux install medium (x86_64) with speech" > "$TMPD/titles.want"
+check "entries: both Linux entries in sort-key order, titles without 'UEFI' (they boot over HTTP)" \
+	cmp "$TMPD/titles" "$TMPD/titles.want"
 check "entries: memtest (efi=) is skipped with a note" \
 	grep -q '03-archiso-x86_64-memtest86+.conf: an EFI program, not a Linux entry: skipped' "$TMPD/e.err"
-check "entries: signed ISO gets cms_verify=y" grep -q 'netboot: .* cms_verify=y$' "$TMPD/e.out"
+check "entries: checksum=y by default (no clock involved), not the ISO's cms_verify" sh -c "
+	grep '^      netboot:' '$TMPD/e.out' | grep -q ' checksum=y ' &&
+	! grep '^      netboot:' '$TMPD/e.out' | grep -q cms_verify"
+$PX archiso entries --verify cms "$A/archiso.iso" > "$TMPD/ecms.out" 2>&1
+check "entries: --verify cms gives a signed ISO cms_verify=y" \
+	grep -q 'netboot: .* cms_verify=y cow_spacesize=1G ' "$TMPD/ecms.out"
+check "entries: every command line wants network-online.target (archiso v87's script= waits for it)" \
+	sh -c "! grep '^      netboot:' '$TMPD/e.out' | grep -v -q 'systemd.wants=network-online.target'"
+check "entries: the client RAM each entry needs" grep -q '^      RAM:     [0-9]* MiB$' "$TMPD/e.out"
 check "entries: archisosearchuuid is not passed to an HTTP boot" \
 	sh -c "! grep '^      netboot:' '$TMPD/e.out' | grep -q archisosearchuuid"
 check "entries: accessibility=on kept for the speech entry" \
@@ -28,9 +37,9 @@ check "entries: archisolabel dropped, unsigned ISO has no cms_verify" \
 	sh -c "grep '^      netboot:' '$TMPD/e21.out' | grep -v -q -e archisolabel -e cms_verify"
 
 $PX archiso entries "$A/archiso-syslinux.iso" > "$TMPD/esl.out" 2>&1
-check "entries: syslinux fallback finds both BIOS entries" sh -c "
-	grep -q '\[0\] Arch Linux install medium (x86_64, BIOS)$' '$TMPD/esl.out' &&
-	grep -q '\[1\] Arch Linux install medium (x86_64, BIOS) with speech$' '$TMPD/esl.out'"
+check "entries: syslinux fallback finds both BIOS entries, titled for an HTTP boot" sh -c "
+	grep -q '\[0\] Arch Linux install medium (x86_64)$' '$TMPD/esl.out' &&
+	grep -q '\[1\] Arch Linux install medium (x86_64) with speech$' '$TMPD/esl.out'"
 check "entries: the PXE HTTP duplicate is folded into the BIOS entry" \
 	sh -c "[ \$(grep -c '^  \[' '$TMPD/esl.out') -eq 2 ]"
 check_exit "entries: an ISO with no Arch entries exits 1" 1 $PX archiso entries "$A/not-arch.iso"
@@ -78,11 +87,11 @@ check "ipxe: every goto and choose target has its label" sh -c "
 	done"
 # The only expansions are iPXE's own settings that we wrote ourselves.
 grep -o '\$[{][^}]*[}]' "$TMPD/boot.ipxe" | sort -u > "$TMPD/dollars"
-printf '%s\n' '${errno}' '${netX/mac:hexhyp}' '${target}' > "$TMPD/dollars.want"
+printf '%s\n' '${errno}' '${netX/mac:hexhyp}' '${platform}' '${target}' > "$TMPD/dollars.want"
 check "ipxe: no \$ in the script except iPXE's own settings" cmp "$TMPD/dollars" "$TMPD/dollars.want"
 check "ipxe: no bare \$ outside \${...}" sh -c "! sed 's/[$][{][^}]*[}]//g' '$TMPD/boot.ipxe' | grep -q '[$]'"
 # Every kernel and initrd URL must name a file that the ISO really has.
-sed -n 's,^\(kernel\|initrd\) http://10.99.0.1:8080/iso/\([^/]*\)\(/[^ ]*\).*,\2 \3,p' \
+sed -n 's,^\(kernel\|initrd\|chain\) http://10.99.0.1:8080/iso/\([^/]*\)\(/[^ ]*\).*,\2 \3,p' \
 	"$TMPD/boot.ipxe" | sort -u > "$TMPD/urls"
 missing=0
 while read -r name path; do
@@ -91,9 +100,10 @@ while read -r name path; do
 	archiso-2021) iso=$A/archiso-2021.iso ;;
 	*) iso=$TMPD/we\$\(ird\)\ name\;.iso ;;
 	esac
+	path=$(printf '%s' "$path" | sed 's/%2B/+/g')
 	$PX iso cat "$iso" "$path" > /dev/null 2>&1 || { echo "# missing: $name $path"; missing=1; }
 done < "$TMPD/urls"
-check "ipxe: every kernel/initrd URL is a file of its ISO ($(wc -l < "$TMPD/urls") URLs)" test "$missing" -eq 0 -a -s "$TMPD/urls"
+check "ipxe: every kernel/initrd/memtest URL is a file of its ISO ($(wc -l < "$TMPD/urls") URLs)" test "$missing" -eq 0 -a -s "$TMPD/urls"
 check_exit "ipxe: a server URL with a path is refused" 2 \
 	$PX archiso ipxe --server 'http://10.0.0.1/x;reboot' "$A/archiso.iso"
 check_exit "ipxe: --help exits 0" 0 $PX archiso ipxe --help

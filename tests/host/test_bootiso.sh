@@ -72,7 +72,7 @@ chmod -R a+rX "$TMPD/files"
 	--files "$TMPD/files" > "$TMPD/server.log" 2>&1 &
 SPID=$!
 i=0
-until curl -sf -o "$TMPD/boot.ipxe" "http://127.0.0.1:$PORT/boot.ipxe"; do
+until curl -sf -o "$TMPD/boot.ipxe" "http://127.0.0.1:$PORT/boot.ipxe?memsize=4096"; do
 	i=$((i + 1))
 	if [ "$i" -gt 50 ] || ! kill -0 "$SPID" 2> /dev/null; then
 		not_ok "bootiso: the server did not come up"
@@ -87,10 +87,10 @@ kline=$(grep -m 1 '^kernel http://[^ ]*/iso/archboot/' "$TMPD/boot.ipxe" | sed '
 iline=$(grep -m 1 '^initrd http://[^ ]*/iso/archboot/' "$TMPD/boot.ipxe" | sed 's/ || goto failed$//')
 check "bootiso: boot.ipxe has the ISO's entry" test -n "$kline" -a -n "$iline"
 cmdline=${kline#kernel * }
-check "bootiso: its command line keeps the entry's checksum and console options" \
-	sh -c "echo '$cmdline' | grep -q ' checksum console=tty0 console=ttyS0,115200 '"
-check "bootiso: signed ISO: cms_verify=y, no archisosearchuuid" \
-	sh -c "echo '$cmdline' | grep -q ' cms_verify=y' && ! echo '$cmdline' | grep -q archisosearchuuid"
+check "bootiso: its command line keeps the entry's console options" \
+	sh -c "echo '$cmdline' | grep -q ' console=tty0 console=ttyS0,115200 '"
+check "bootiso: signed ISO, verify = checksum (default): checksum=y, no cms_verify, no archisosearchuuid" \
+	sh -c "echo '$cmdline' | grep -q ' checksum=y ' && ! echo '$cmdline' | grep -q -e cms_verify -e archisosearchuuid"
 curl -sf -o "$TMPD/vmlinuz" "$(echo "$kline" | cut -d' ' -f2)"
 curl -sf -o "$TMPD/initrd" "$(echo "$iline" | cut -d' ' -f2)"
 check "bootiso: kernel and initramfs over HTTP are the ISO's" sh -c "
@@ -108,7 +108,8 @@ boot() {
 	: > "$TMPD/$1.log"
 	# -cpu max: RDRAND, so the kernel's CRNG is ready at once; with
 	# TCG's default CPU, dropbearkey waits seconds for it.
-	qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 1 -no-reboot -display none \
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 1 -no-reboot -display none ${RTC:-} \
 		-kernel "$TMPD/vmlinuz" -initrd "$TMPD/initrd" -append "$2" \
 		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$SSHPORT-:22" \
 		-device "$NIC,netdev=n0,mac=$MAC" \
@@ -162,16 +163,14 @@ fi
 # ':: Copying rootfs image to RAM...' and its 'done.' are two writes: a
 # kernel message can land between them on the serial console.
 check "bootiso: console markers of every step, in order" in_order "$log" \
-	'pxestick-client: cmdline: archiso_http_srv=http://10.0.2.2:8080/iso/archboot/ archisobasedir=arch ip=dhcp BOOTIF=01-52-54-00-12-34-56 script=http://10.0.2.2:8080/script.cfg checksum=y cms_verify=y' \
+	'pxestick-client: cmdline: archiso_http_srv=http://10.0.2.2:8080/iso/archboot/ archisobasedir=arch ip=dhcp BOOTIF=01-52-54-00-12-34-56 script=http://10.0.2.2:8080/script.cfg checksum=y cms_verify=n' \
 	'pxestick-client: modules: loaded virtio_pci virtio_net e1000 e1000e virtio_rng loop squashfs overlay' \
 	'pxestick-client: nic: eth0 (52:54:00:12:34:56) is the BOOTIF interface' \
 	'pxestick-client: dhcp: eth0: 10.0.2.15/24' \
 	'pxestick-client: probe: Range: bytes=0-0 -> HTTP/1.1 206 Partial Content, 1 byte, Content-Range: bytes 0-0/' \
 	":: Downloading 'http://10.0.2.2:8080/iso/archboot/arch/x86_64/airootfs.sfs'" \
 	":: Downloading 'http://10.0.2.2:8080/iso/archboot/arch/x86_64/airootfs.sha512'" \
-	":: Downloading 'http://10.0.2.2:8080/iso/archboot/arch/x86_64/airootfs.sfs.cms.sig'" \
 	'Checksum is OK, continue booting.' \
-	'Signature is OK, continue booting.' \
 	':: Copying rootfs image to RAM...' \
 	'pxestick-client: mount: airootfs.sfs' \
 	'pxestick-client: switch_root: eth0 flushed' \
@@ -235,5 +234,32 @@ done
 check "bootiso: pxestick.onfail=poweroff powers the client off" sh -c "! kill -0 $QPID 2>/dev/null"
 kill -9 "$QPID" 2> /dev/null
 QPID=
+
+# ---- boots 3 and 4: a client whose clock reads 2015 ----
+# The ISO's signing certificate was made now: in 2015 it is not valid yet.
+# archiso's cms_verify=y runs openssl cms without -no_check_time and stops;
+# the default, checksum=y, needs no clock.
+RTC="-rtc base=2015-01-01"
+cmsline=$(printf '%s\n' "$cmdline" | sed 's/ checksum=y / cms_verify=y /')
+boot cms2015 "$cmsline pxestick.onfail=poweroff" 90
+log=$TMPD/cms2015.txt
+if grep -q 'pxestick-client: FAILED at cms:' "$log" && grep -qi 'not yet valid' "$log"; then
+	ok "bootiso: RTC 2015, verify = cms: stops at the signature, 'certificate is not yet valid' (${BOOT_SECONDS}s)"
+else
+	not_ok "bootiso: RTC 2015, verify = cms: should stop at the signature (${BOOT_SECONDS}s)"
+	show_console "$log"
+fi
+kill -9 "$QPID" 2> /dev/null
+boot ok2015 "$cmdline pxestick.onfail=poweroff" 90
+log=$TMPD/ok2015.txt
+if grep -q 'pxestick-client: ssh ready on 10.0.2.15$' "$log" && grep -q 'Checksum is OK' "$log"; then
+	ok "bootiso: RTC 2015, verify = checksum (the default): reaches 'ssh ready' (${BOOT_SECONDS}s)"
+else
+	not_ok "bootiso: RTC 2015, verify = checksum: should reach 'ssh ready' (${BOOT_SECONDS}s)"
+	show_console "$log"
+fi
+kill -9 "$QPID" 2> /dev/null
+QPID=
+RTC=
 
 host_done

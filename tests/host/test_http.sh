@@ -431,7 +431,7 @@ check "status line: 416 Range Not Satisfiable" reason 416 "Range Not Satisfiable
 
 # boot_ipxe ADDR: boot.ipxe fetched at ADDR names ADDR, and no other.
 boot_ipxe() {
-	curl -s -o "$TMPD/b.ipxe" "http://$1:$P/boot.ipxe" || return 1
+	curl -s -o "$TMPD/b.ipxe" "http://$1:$P/boot.ipxe?memsize=4096" || return 1
 	head -n 1 "$TMPD/b.ipxe" | grep -q '^#!ipxe' || { echo "not an iPXE script"; return 1; }
 	grep -c "http://$1:$P/iso/" "$TMPD/b.ipxe"
 	grep -q "http://$1:$P/iso/httptest/" "$TMPD/b.ipxe" &&

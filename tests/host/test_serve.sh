@@ -65,13 +65,13 @@ check "script.cfg without keys is a 404 with a clear log line" sh -c "
 	[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/script.cfg) = 404 ] &&
 	grep -q 'asked for /script.cfg, but it is not served: no keys file configured' '$TMPD/log'"
 check "boot.ipxe names the address the client used" sh -c "
-	curl -s http://127.0.0.1:$PORT/boot.ipxe | grep -q 'archiso_http_srv=http://127.0.0.1:$PORT/iso/archiso/'"
+	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?memsize=4096' | grep -q 'archiso_http_srv=http://127.0.0.1:$PORT/iso/archiso/'"
 check "boot.ipxe uses menu-timeout" sh -c "
-	curl -s http://127.0.0.1:$PORT/boot.ipxe | grep -q '^choose --timeout 4000 --default iso0-e0 '"
+	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?memsize=4096' | grep -q '^choose --timeout 4000 --default iso0-e0 '"
 check "boot.ipxe?entry=ISO:N makes that entry the default, 1 s" sh -c "
-	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?entry=archiso:1' | grep -q '^choose --timeout 1000 --default iso0-e1 '"
+	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?entry=archiso:1&memsize=4096' | grep -q '^choose --timeout 1000 --default iso0-e1 '"
 check "boot.ipxe?entry= with an unknown entry keeps the menu" sh -c "
-	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?entry=archiso:7' | grep -q '^choose --timeout 4000 --default iso0-e0 '"
+	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?entry=archiso:7&memsize=4096' | grep -q '^choose --timeout 4000 --default iso0-e0 '"
 
 # ---- SIGHUP: new ISO and keys appear; a transfer in flight completes ----
 curl -s --limit-rate 5M -o "$TMPD/big.got" "http://127.0.0.1:$PORT/big.bin" &
@@ -115,7 +115,7 @@ done
 check "reload: an ISO whose mtime changed is checked in full again" sh -c "
 	tail -n 12 '$TMPD/log' | grep -q 'ISO $TMPD/isos/archiso.iso: verified, served'"
 check "reload: menu-default applies at once (archiso is the second ISO now)" sh -c "
-	curl -s http://127.0.0.1:$PORT/boot.ipxe | grep -q '^choose --timeout 4000 --default iso1-e1 '"
+	curl -s 'http://127.0.0.1:$PORT/boot.ipxe?memsize=4096' | grep -q '^choose --timeout 4000 --default iso1-e1 '"
 check "reload: a key that needs a restart says so" \
 	grep -q 'SIGHUP: lease-time changed: it takes effect at the next start' "$TMPD/log"
 printf 'http-port = oops\n' >> "$TMPD/good.conf"

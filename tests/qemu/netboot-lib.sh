@@ -86,8 +86,9 @@ nb_client() {
 	name=$1 fw=$2 nic=$3 mac=$4
 	nb_tap "$name" || return 1
 	: > "$TMPD/$name.log"
+	# shellcheck disable=SC2086
 	set -- -accel tcg -cpu max -m "${NB_CLIENT_MEM:-512}" -display none -monitor none \
-		-no-reboot -serial "file:$TMPD/$name.log" -boot n \
+		-no-reboot -serial "file:$TMPD/$name.log" -boot n ${NB_CLIENT_EXTRA:-} \
 		-netdev "tap,id=n0,ifname=$name,script=no,downscript=no"
 	if [ "$fw" = ovmf ]; then
 		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
@@ -100,6 +101,33 @@ nb_client() {
 	ip netns exec "$NB_NS" "$QEMU" "$@" > "$TMPD/$name.qemu" 2>&1 &
 	NB_PIDS="$NB_PIDS $!"
 	nb_now > "$TMPD/$name.t0"
+}
+
+# nb_ram_for ISO: the client RAM (MiB) the ISO's first entry needs, as
+# pxestick computes it (the menu and /status say the same), at least 512.
+nb_ram_for() {
+	m=$("$PXESTICK" archiso entries "$1" 2>/dev/null | awk '$1 == "RAM:" { print $2; exit }')
+	[ -n "$m" ] && [ "$m" -gt 512 ] && echo "$m" || echo 512
+}
+
+# nb_status ADDR MAC: what the appliance's /status.json says of MAC, as
+# "PHASE_INDEX ADDRESS DOWNLOAD_FILE DOWNLOAD_STATE | ERROR" (a line of
+# "-" when the client is not there yet) -- what a technician sees.
+nb_status() {
+	ip netns exec "$NB_NS" curl -s --max-time 5 "http://$1/status.json" 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    print("- - - - |"); sys.exit(0)
+for c in d.get("clients", []):
+    if c.get("mac") == sys.argv[1]:
+        dl = c.get("download") or {}
+        print(c.get("phase_index", 0), c.get("address") or "-", dl.get("file") or "-",
+              dl.get("state") or "-", "|", c.get("error") or "")
+        break
+else:
+    print("- - - - |")' "$2"
 }
 
 nb_console() {
