@@ -110,7 +110,7 @@ if image "$n" --iso "$ISO" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.im
 	calm "$n"
 	check "$n: HTTP /boot.ipxe through the port forward has the ISO's entries" \
 		sh -c "$(cat <<'EOF'
-out=$(curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe") || exit 1
+out=$(curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe?memsize=4096") || exit 1
 printf '%s\n' "$out" | head -n 3
 printf '%s\n' "$out" | grep -q '^#!ipxe' &&
 printf '%s\n' "$out" | grep -q 'kernel http://10.0.2.15/iso/archiso/arch/boot/x86_64/vmlinuz-linux'
@@ -143,7 +143,7 @@ elif IMG_CMDLINE=pxestick.syncevery=2 && image "$n" --iso "$ISO" --keys "$KEYS" 
 	vm_shows "$n: console shows the ISO verified" 'ISO isos/archiso\.iso: verified'
 	calm "$n"
 	check "$n: HTTP /boot.ipxe from the namespace" sh -c \
-		'ip netns exec "$0" curl -sS --max-time 10 http://10.99.0.1/boot.ipxe | grep -q "kernel http://10.99.0.1/iso/archiso/"' \
+		'ip netns exec "$0" curl -sS --max-time 10 "http://10.99.0.1/boot.ipxe?memsize=4096" | grep -q "kernel http://10.99.0.1/iso/archiso/"' \
 		"$VM_NS"
 	# A DHCP client in the namespace (its address stays 10.99.0.2: the
 	# script only records the offer it was given).
@@ -223,7 +223,7 @@ if image "$n" --iso "$ISO" --iso "$BAD_ISO" --keys "$KEYS" --conf "$TMPD/broken.
 	vm_shows "$n: serving line serves the good ISO only" 'pxestick: serving .*ISOs: archiso;'
 	calm "$n"
 	check "$n: the good lines apply (menu-timeout = 3 in boot.ipxe)" sh -c \
-		'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe" | grep -q "choose --timeout 3000"' \
+		'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe?memsize=4096" | grep -q "choose --timeout 3000"' \
 		"$VM_HTTP_PORT"
 fi
 vm_stop
