@@ -103,7 +103,7 @@ run: deps
 # The whole netboot matrix (make test runs its BIOS + UEFI row).
 E2E_ROWS ?= authoritative:bios-virtio+uefi-pxe proxy:bios-e1000+uefi-http \
 	authoritative:bios-virtio/v87+uefi-pxe/rtc2015 proxy:bios-virtio/v87+bios-e1000/v70 \
-	authoritative:uefi-pxe/lowram
+	authoritative:uefi-pxe/lowram authoritative:bios-virtio/bootonce
 test-e2e: deps
 	@$(MAKE) --no-print-directory $(BUILD)/pxestick image-parts
 	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh

@@ -358,9 +358,10 @@ serve_args() {
 		# shellcheck disable=SC1090,SC1091
 		. "$RUN/net.env"
 		# Alone on the network at boot: pxestick runs `auto`, which
-		# serves addresses but keeps watching and turns to proxyDHCP for
-		# good if another server ever shows up (a late router, a switch
-		# port still blocking): never a rogue server on someone's network.
+		# serves addresses but keeps watching and turns to proxyDHCP if
+		# another server ever shows up (a late router, a switch port still
+		# blocking) until the link goes down and up: never a rogue server
+		# on someone's network.  keep-lease follows it with a lease.
 		# An explicit `dhcp =` in pxestick.conf is obeyed as written.
 		if [ "$MODE" = authoritative ] && ! conf_has "$conf" dhcp; then
 			printf '%s\n' --dhcp auto
@@ -379,6 +380,15 @@ serve_args() {
 	if ! conf_has "$conf" keys; then
 		k=$(keys_find)
 		[ -z "$k" ] || printf '%s\n' --keys "${k#"$STICK"/}"
+	fi
+	# Client rules, one line per MAC (pxestick.conf's `client =` lines add).
+	if ! conf_has "$conf" clients; then
+		for c in clients clients.txt; do
+			if [ -f "$STICK/$c" ]; then
+				printf '%s\n' --clients "$c"
+				break
+			fi
+		done
 	fi
 }
 
@@ -411,7 +421,8 @@ state_changed() {
 	for f in "$RUN"/state/*; do
 		[ -f "$f" ] || continue
 		n=${f##*/}
-		case $n in .* | *.tmp) continue ;; esac
+		# dhcp-mode says what pxestick does now: nothing to keep.
+		case $n in .* | *.tmp | dhcp-mode) continue ;; esac
 		[ "$(wc -c <"$f")" -le "$STATE_MAX_BYTES" ] || continue
 		cmp -s "$f" "$STICK/state/$n" || printf '%s\n' "$n"
 	done

@@ -19,6 +19,12 @@ status_main(int argc, char **argv)
 }
 
 static int
+clients_main(int argc, char **argv)
+{
+	return clients_cli_main(argc, argv, serve_state_dir);
+}
+
+static int
 top_main(int argc, char **argv)
 {
 	return top_cli_main(argc, argv, serve_state_dir);
@@ -36,6 +42,7 @@ static const struct command commands[] = {
 	{ "keys", "check authorized_keys, write script.cfg (check, script)", keys_cli_main },
 	{ "archiso", "Arch ISO boot entries, boot.ipxe and airootfs verification", archiso_cli_main },
 	{ "status", "what the running server sees: clients, phases, downloads", status_main },
+	{ "clients", "the running server's client rules and boot-once records", clients_main },
 	{ "top", "full-screen dashboard of the running server's clients", top_main },
 };
 

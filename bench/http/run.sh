@@ -101,8 +101,14 @@ trap 'exit 1' INT TERM
 px_port=$(python3 "$HOSTILE" freeport)
 px_tls=$(python3 "$HOSTILE" freeport)
 ng_tls=$(python3 "$HOSTILE" freeport)
+# nginx has no per-client cap and every benchmark connection comes from
+# one address: pxestick's share (http-max-per-client) is lifted to match.
+set --
+if "$PXESTICK" serve --help 2>&1 | grep -q -- --http-max-per-client; then
+	set -- --http-max-per-client 100000
+fi
 $srv_pin "$PXESTICK" serve --http-port "$px_port" --https-port "$px_tls" --tftp-port 0 --dhcp off \
-	--iso "$iso" --files "$dir/files" --state "$dir/state" 2> "$dir/pxestick.log" &
+	--iso "$iso" --files "$dir/files" --state "$dir/state" "$@" 2> "$dir/pxestick.log" &
 px_pid=$!
 pids="$pids $px_pid"
 # nginx's HTTPS uses pxestick's own certificate and key (ECDSA P-256): wait

@@ -135,6 +135,13 @@ int archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
     const struct archiso_boot *boot, char *out, size_t outsize, archiso_note_fn *note,
     void *ctx);
 
+/* What the menu picks when the time is up. */
+enum archiso_default {
+	ARCHISO_DEFAULT_ENTRY,   /* default_iso, default_entry */
+	ARCHISO_DEFAULT_LOCAL,   /* the next boot device: the local disk */
+	ARCHISO_DEFAULT_WAIT,    /* nothing: the menu waits for a choice */
+};
+
 /* Menu settings for boot.ipxe. */
 struct archiso_menu {
 	struct archiso_boot boot;
@@ -142,6 +149,7 @@ struct archiso_menu {
 	size_t default_iso;      /* index of the default ISO ... */
 	size_t default_entry;    /* ... and of its entry */
 	unsigned client_mib;     /* the client's RAM (iPXE's ${memsize}), 0: unknown */
+	enum archiso_default dflt;
 };
 
 /* SMBIOS memory devices the menu's probe reads, and the most RAM believed. */

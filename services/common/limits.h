@@ -137,6 +137,20 @@
 /* Bytes of one error message (a file name included). */
 #define TLS_MAX_ERROR           512
 
+/* ---- who boots (services/clients) ---- */
+
+/* Client rules (client = ..., the clients file), boot-once records kept,
+ * and the bytes of an entry or a name in a rule. */
+#define CLIENTS_MAX_RULES       4096
+#define CLIENTS_MAX_DONE        4096
+#define CLIENTS_MAX_FIELD       64
+/* A menu entry named in a boot URL (?entry=ISONAME:N, a reservation's or
+ * a client rule's): at most this long, [A-Za-z0-9._:-] only. */
+#define MENU_MAX_ENTRY          48
+/* Bytes of the clients file read, and of one of its lines. */
+#define CLIENTS_MAX_FILE        (1024u * 1024)
+#define CLIENTS_MAX_LINE        512
+
 /* ---- the served file tree (services/vfs) ---- */
 
 /* ISOs served from one tree (a directory's *.iso beyond this are left out). */
@@ -179,6 +193,14 @@
  * probe again this often (seconds) while serving addresses. */
 #define DHCP_AUTO_PROBE_MS      3000
 #define DHCP_REPROBE_S          60
+/* proxy: the interface's addresses are read again at most this often
+ * (ms) to point boot information at the right one. */
+#define DHCP_PROXY_ADDR_MS      2000
+/* The link is looked at this often (ms): a cable moved to another
+ * network is noticed within it. */
+#define DHCP_LINK_POLL_MS       1000
+/* Other PXE boot servers remembered (to warn about them). */
+#define DHCP_MAX_OTHER_SERVERS  4
 /* Receive buffer of each DHCP socket (bytes): ~10,000 requests queue up
  * while the loop waits on a journal sync. */
 #define DHCP_SOCKET_BUFFER      (4 * 1024 * 1024)

@@ -114,6 +114,18 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t size)
 	return out;
 }
 
+char *
+net_host_str(const struct sockaddr *sa, char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	int v6;
+
+	ip_and_port(sa, ip, &port, &v6);
+	snprintf(out, size, "%s", ip);
+	return out;
+}
+
 void
 net_server_url(const struct sockaddr *local, uint16_t http_port, char *out, size_t size)
 {

@@ -35,6 +35,8 @@ int net_listen(const char *what, const char *addr, uint16_t port, int type, int 
 /* "10.0.0.5:4242" or "[fe80::1]:4242" (size: NET_ADDR_STR); an IPv4-mapped
  * IPv6 address is written as the IPv4 address.  Returns out. */
 char *net_addr_str(const struct sockaddr *sa, char *out, size_t size);
+/* The same without the port: "10.0.0.5", "fe80::1". */
+char *net_host_str(const struct sockaddr *sa, char *out, size_t size);
 
 /*
  * The http:// URL of this server as a client reached it: local is the

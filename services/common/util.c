@@ -43,6 +43,27 @@ parse_digits(const void *p, size_t n)
 }
 
 int
+read_all(int fd, void *buf, size_t cap, size_t *len)
+{
+	char *p = buf, extra;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n = *len < cap ? read(fd, p + *len, cap - *len) : read(fd, &extra, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (*len == cap)
+			return 1;
+		*len += (size_t)n;
+	}
+}
+
+int
 write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

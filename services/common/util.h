@@ -36,5 +36,9 @@ static inline uint32_t load_be32(const unsigned char *p)
 
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
+/* Read fd to its end into buf (cap bytes), retrying on EINTR and short
+ * reads: 0 and the length in *len; 1 when there is more than cap bytes
+ * (buf holds the first cap); -1 with errno. */
+int read_all(int fd, void *buf, size_t cap, size_t *len);
 
 #endif

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clients/clients.h"
 #include "common/loop.h"
 #include "status/status.h"
 
@@ -57,8 +58,15 @@ struct dhcp_config {
 	const struct dhcp_reservation *reserve;
 	size_t n_reserve;
 	uint16_t http_port, tftp_port;  /* 0: that service is off */
-	const char *state;              /* the lease journal's directory */
+	const char *state;              /* the lease journal's directory; also
+					 * where dhcp-mode says the mode now */
 	struct status *status;          /* the client table, or NULL */
+	const struct clients *clients;  /* who boots into what (the caller keeps it
+					 * current), or NULL: everyone boots */
+	/* Called after each mode entered (and when the network's server is
+	 * first known): what unknown-clients = auto means changes with it. */
+	void (*on_mode)(void *ctx);
+	void *mode_ctx;
 };
 
 /* Start as cfg says (cfg is copied; what it points to MUST outlive the
@@ -67,7 +75,21 @@ struct dhcp_server *dhcp_server_start(struct loop *l, const struct dhcp_config *
     size_t errlen);
 /* Sync the journal, close everything.  NULL is fine. */
 void dhcp_server_stop(struct dhcp_server *d);
-/* "proxy on eth0", "auto (probing) on eth0", ... */
+/* "proxy on eth0; the network's DHCP server 10.0.0.1; boot information
+ * points at 10.0.0.57", "auto (probing) on eth0", ... */
 void dhcp_server_describe(const struct dhcp_server *d, char *out, size_t size);
+
+/* Another PXE boot server seen on the network (dhcp_server_others()). */
+struct dhcp_other_server {
+	char addr[16];                  /* dotted quad */
+	char what[112];                 /* "proxyDHCP, boot file pxelinux.0" */
+	uint64_t last;                  /* ms, loop time: last seen */
+};
+/* The other PXE boot servers seen (at most max, the one first seen last
+ * comes first); how many. */
+size_t dhcp_server_others(const struct dhcp_server *d, struct dhcp_other_server *out,
+    size_t max);
+/* Is it proxyDHCP now (another DHCP server owns the network)?  NULL: no. */
+int dhcp_server_is_proxy(const struct dhcp_server *d);
 
 #endif

@@ -137,9 +137,39 @@ dhcp_engine_is_us(const struct dhcp_engine *e, struct in_addr sid)
 	return sid.s_addr == e->net.addr.s_addr || sid.s_addr == e->proxy_addr.s_addr;
 }
 
+/* What the client rules give mac: its decision, and the words for
+ * boot.ipxe's URL and for the client table. */
+static void
+decide(const struct dhcp_engine *e, const uint8_t *mac, struct client_decision *d,
+    struct dhcp_menu *menu, struct dhcp_plan *p)
+{
+	static const char *const policies[] = {
+		[CLIENT_BOOT] = "boot", [CLIENT_MENU] = "menu (waits for a choice)",
+		[CLIENT_LOCAL] = "local disk by default", [CLIENT_IGNORE] = "ignored",
+	};
+
+	memset(menu, 0, sizeof(*menu));
+	menu->entry = fixed_entry(e, mac);
+	if (e->clients == NULL) {
+		memset(d, 0, sizeof(*d));
+		d->action = CLIENT_BOOT;
+		p->policy[0] = '\0';
+		return;
+	}
+	clients_decide(e->clients, mac, e->state == DHCP_STATE_PROXY, d);
+	if (d->entry != NULL)
+		menu->entry = d->entry;
+	if (d->action == CLIENT_LOCAL)
+		menu->dflt = d->done ? "done" : "local";
+	else if (d->action == CLIENT_MENU)
+		menu->dflt = "wait";
+	snprintf(p->policy, sizeof(p->policy), "%s%s", d->done ? "done, next boot: " :
+	    "", d->done ? "local disk" : policies[d->action <= CLIENT_IGNORE ? d->action : 0]);
+}
+
 static void
 boot_for(const struct dhcp_engine *e, struct in_addr server, const struct dhcp_client_info *ci,
-    const char *entry, struct dhcp_boot *b)
+    const struct dhcp_menu *menu, struct dhcp_boot *b)
 {
 	struct dhcp_policy_cfg pc;
 
@@ -147,7 +177,18 @@ boot_for(const struct dhcp_engine *e, struct in_addr server, const struct dhcp_c
 	pc.http_port = e->http_port;
 	pc.tftp_port = e->tftp_port;
 	pc.efi_boot = e->efi_boot;
-	dhcp_policy_decide(&pc, ci, entry, b);
+	dhcp_policy_decide(&pc, ci, menu, b);
+}
+
+/* The client table's side of a decision. */
+static void
+plan_policy(struct dhcp_plan *p, const struct client_decision *d)
+{
+	if (p->status != DHCP_STATUS_BOOT || p->policy[0] == '\0')
+		return;
+	p->ev.policy = p->policy;
+	p->ev.name = d->name;
+	p->ev.turned_away = d->action == CLIENT_IGNORE || d->action == CLIENT_LOCAL;
 }
 
 /* ---- authoritative ---- */
@@ -157,15 +198,24 @@ static void
 answer(struct dhcp_engine *e, const struct dhcp_msg *m, enum dhcp_type type,
     struct in_addr yiaddr, int synced, struct dhcp_plan *p)
 {
-	const char *entry = fixed_entry(e, m->chaddr);
+	struct client_decision d;
+	struct dhcp_menu menu;
 	struct dhcp_client_info ci;
 	struct dhcp_boot boot;
 	struct dhcp_reply_opts ro;
 	char mac[NET_MAC_STR], ip[INET_ADDRSTRLEN];
 
 	dhcp_client_classify(m, &ci);
-	boot_for(e, e->net.addr, &ci, entry, &boot);
-	plan_boot_event(p, m, &ci, &boot, yiaddr, entry);
+	decide(e, m->chaddr, &d, &menu, p);
+	boot_for(e, e->net.addr, &ci, &menu, &boot);
+	/* An ignored machine gets an address (as any machine on a network we
+	 * own does) but no boot file: its firmware moves on at once. */
+	if (d.action == CLIENT_IGNORE && boot.netboot) {
+		boot.kind = DHCP_BOOT_NONE;
+		snprintf(boot.why, sizeof(boot.why), "ignored (%s)", d.why);
+	}
+	plan_boot_event(p, m, &ci, &boot, yiaddr, menu.entry);
+	plan_policy(p, &d);
 	memset(&ro, 0, sizeof(ro));
 	ro.type = type;
 	ro.yiaddr = yiaddr;
@@ -400,7 +450,8 @@ static void
 proxy(struct dhcp_engine *e, const struct dhcp_msg *m, int pxe_port,
     const struct sockaddr_in *from, struct dhcp_plan *p)
 {
-	const char *entry = fixed_entry(e, m->chaddr);
+	struct client_decision d;
+	struct dhcp_menu menu;
 	struct dhcp_client_info ci;
 	struct dhcp_boot boot;
 	struct dhcp_reply_opts ro;
@@ -425,8 +476,15 @@ proxy(struct dhcp_engine *e, const struct dhcp_msg *m, int pxe_port,
 		type = DHCPACK;
 	else
 		return;
-	boot_for(e, server, &ci, entry, &boot);
-	plan_boot_event(p, m, &ci, &boot, m->ciaddr, entry);
+	decide(e, m->chaddr, &d, &menu, p);
+	boot_for(e, server, &ci, &menu, &boot);
+	plan_boot_event(p, m, &ci, &boot, m->ciaddr, menu.entry);
+	plan_policy(p, &d);
+	if (d.action == CLIENT_IGNORE) {
+		plan_log(p, "proxy: %s: ignored (%s): no answer", net_mac_str(m->chaddr, mac),
+		    d.why);
+		return;
+	}
 	if (boot.kind == DHCP_BOOT_NONE) {
 		plan_log(p, "proxy: %s: no boot file: %s", net_mac_str(m->chaddr, mac), boot.why);
 		return;
@@ -458,7 +516,9 @@ plan_init(struct dhcp_plan *p)
 	p->len = 0;
 	p->log[0] = '\0';
 	p->status = DHCP_STATUS_NONE;
+	p->policy[0] = '\0';
 	p->foreign.s_addr = 0;
+	p->foreign_client.s_addr = 0;
 	p->foreign_how = NULL;
 }
 
@@ -482,6 +542,7 @@ dhcp_engine_handle(struct dhcp_engine *e, const struct dhcp_msg *m, int pxe_port
 	    dhcp_msg_opt_addr(m, DHCP_OPT_SERVER_ID, &sid) == 0 && sid.s_addr != 0 &&
 	    !dhcp_engine_is_us(e, sid) && m->ciaddr.s_addr == 0) {
 		p->foreign = sid;
+		(void)dhcp_msg_opt_addr(m, DHCP_OPT_REQUESTED_IP, &p->foreign_client);
 		p->foreign_how = "a client's REQUEST names it";
 	}
 	switch (e->state) {
@@ -562,4 +623,73 @@ dhcp_engine_foreign_reply(const struct dhcp_engine *e, const struct dhcp_msg *m,
 	if (dhcp_msg_opt_addr(m, DHCP_OPT_SERVER_ID, sid) != 0 || sid->s_addr == 0)
 		*sid = from;
 	return dhcp_engine_is_us(e, *sid) ? -1 : 0;
+}
+
+/* Copy a name from the wire as printable ASCII ('?' for the rest). */
+static void
+printable(char *out, size_t size, const char *in, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i + 1 < size && in[i] != '\0'; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+int
+dhcp_engine_boot_server(const struct dhcp_engine *e, const struct dhcp_msg *m,
+    const struct sockaddr_in *from, struct dhcp_boot_server *out)
+{
+	const uint8_t *vc, *bf;
+	size_t vclen = 0, bflen = 0;
+	char file[64] = "";
+	int pxe;
+
+	if (m->op != BOOTREPLY || (m->type != DHCPOFFER && m->type != DHCPACK))
+		return 0;
+	if (dhcp_msg_opt_addr(m, DHCP_OPT_SERVER_ID, &out->addr) != 0 || out->addr.s_addr == 0)
+		out->addr = from->sin_addr;
+	if (dhcp_engine_is_us(e, out->addr) || dhcp_engine_is_us(e, from->sin_addr))
+		return 0;
+	vc = dhcp_msg_opt(m, DHCP_OPT_VENDOR_CLASS, &vclen);
+	bf = dhcp_msg_opt(m, DHCP_OPT_BOOTFILE, &bflen);
+	if (bf != NULL)
+		printable(file, sizeof(file), (const char *)bf, bflen);
+	else if (!(m->overload & 1))
+		printable(file, sizeof(file), m->file, sizeof(m->file));
+	pxe = (vc != NULL && vclen >= 9 && memcmp(vc, "PXEClient", 9) == 0) ||
+	    ntohs(from->sin_port) == 4011;
+	if (!pxe && file[0] == '\0')
+		return 0;
+	snprintf(out->what, sizeof(out->what), "%s%s%s%s",
+	    m->yiaddr.s_addr == 0 ? "proxyDHCP" : "DHCP with boot information",
+	    ntohs(from->sin_port) == 4011 ? " (port 4011)" : "",
+	    file[0] ? ", boot file " : "", file);
+	return 1;
+}
+
+/* The index of the address of a[0..n) whose subnet holds x, or n. */
+static size_t
+on_subnet(const struct dhcp_ifaddr *a, size_t n, struct in_addr x)
+{
+	for (size_t i = 0; x.s_addr != 0 && i < n; i++)
+		if (a[i].mask.s_addr != 0xffffffffu &&
+		    (a[i].addr.s_addr & a[i].mask.s_addr) == (x.s_addr & a[i].mask.s_addr))
+			return i;
+	return n;
+}
+
+struct in_addr
+dhcp_pick_proxy_addr(const struct dhcp_ifaddr *a, size_t n, struct in_addr configured,
+    struct in_addr client, struct in_addr site)
+{
+	struct in_addr none = { 0 };
+	size_t i;
+
+	if ((i = on_subnet(a, n, client)) < n || (i = on_subnet(a, n, site)) < n)
+		return a[i].addr;
+	for (i = 0; configured.s_addr != 0 && i < n; i++)
+		if (a[i].addr.s_addr == configured.s_addr)
+			return a[i].addr;
+	return n > 0 ? a[0].addr : none;
 }

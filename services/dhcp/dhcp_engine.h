@@ -23,6 +23,11 @@
  *
  * Proxy (and port 4011 in any mode): boot information only, yiaddr 0, to
  * PXE, HTTP Boot and iPXE clients; nothing to anyone else.
+ *
+ * Who boots (clients.h): a machine whose decision is "ignore" gets no
+ * answer at all in proxy mode, and an address without a boot file while
+ * authoritative (its firmware moves on either way); iPXE is told the
+ * other decisions in boot.ipxe's URL (?entry=, ?default=local|done|wait).
  */
 #ifndef PXESTICK_DHCP_ENGINE_H
 #define PXESTICK_DHCP_ENGINE_H
@@ -31,8 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clients/clients.h"
 #include "dhcp/dhcp.h"
 #include "dhcp/dhcp_lease.h"
+#include "dhcp/dhcp_net.h"
 #include "dhcp/dhcp_packet.h"
 #include "dhcp/dhcp_reply.h"
 #include "status/status.h"
@@ -53,6 +60,7 @@ struct dhcp_engine {
 	size_t n_reserve;
 	uint8_t own_mac[6];             /* our interface's: our probes loop back */
 	struct dhcp_leases *leases;     /* NULL without a pool (proxy only) */
+	const struct clients *clients;  /* who boots into what, or NULL: everyone boots */
 };
 
 enum dhcp_plan_kind {
@@ -78,10 +86,12 @@ struct dhcp_plan {
 	enum dhcp_plan_status status;
 	struct status_dhcp_event ev;    /* BOOT (ev.detail points into detail) */
 	char detail[160];
+	char policy[48];                /* ev.policy points here */
 	uint8_t error_mac[6];           /* ERROR: whose, and why */
 	char error[128];
 	/* Another DHCP server is on this network (its id), or 0. */
 	struct in_addr foreign;
+	struct in_addr foreign_client;  /* the address the client asked it for, or 0 */
 	const char *foreign_how;
 };
 
@@ -116,6 +126,32 @@ void dhcp_engine_unprobe(struct dhcp_engine *e, uint32_t addr);
  */
 int dhcp_engine_foreign_reply(const struct dhcp_engine *e, const struct dhcp_msg *m,
     struct in_addr from, struct in_addr *sid);
+
+/* Another PXE boot server, as its reply shows it. */
+struct dhcp_boot_server {
+	struct in_addr addr;            /* its server id (or where it came from) */
+	char what[112];                 /* "proxyDHCP, boot file pxelinux.0" (printable) */
+};
+
+/*
+ * A reply seen on port 68, sent from from: 1 with out filled when it is
+ * another server's PXE boot information (vendor class "PXEClient", a boot
+ * file, or sent from port 4011 -- option 43 alone is not: sites send it
+ * to phones and access points); 0 for anything else (a plain DHCP offer,
+ * a request, ours).
+ */
+int dhcp_engine_boot_server(const struct dhcp_engine *e, const struct dhcp_msg *m,
+    const struct sockaddr_in *from, struct dhcp_boot_server *out);
+
+/*
+ * Where proxy replies point, of an interface's addresses a[0..n): the one
+ * on the subnet of client (an address the network's DHCP server gave on
+ * this segment: its clients are there and must reach us), else on the
+ * subnet of that server site (no relay between), else configured, else
+ * the first; 0.0.0.0 when n is 0.  client, site or configured 0: unknown.
+ */
+struct in_addr dhcp_pick_proxy_addr(const struct dhcp_ifaddr *a, size_t n,
+    struct in_addr configured, struct in_addr client, struct in_addr site);
 
 /* Is sid one of our own addresses? */
 int dhcp_engine_is_us(const struct dhcp_engine *e, struct in_addr sid);

@@ -42,9 +42,21 @@ struct dhcp_server {
 	struct dhcp_engine eng;
 	struct dhcp_iface ifc;
 	uint64_t proxy_addr_checked;    /* when the interface's address was read */
+	struct in_addr site_server;     /* the network's DHCP server, or 0 */
+	struct in_addr site_client;     /* an address it gave a client here, or 0 */
+
+	/* Other PXE boot servers seen on port 68 (warned about once each). */
+	struct dhcp_other {
+		struct dhcp_boot_server bs;
+		uint64_t last;
+	} others[DHCP_MAX_OTHER_SERVERS];
+	size_t n_others;
 
 	struct loop_fd udp67, udp4011, udp68, arp;
+	struct loop_timer link_timer;   /* polls the link going down and up */
+	int link_up;
 	int frame_fd;
+	int state_fd;                   /* the state directory (dhcp-mode), or -1 */
 	struct dhcp_ra ra;              /* only ever enabled while authoritative */
 	struct dhcp_leases leases;
 	int have_leases;
@@ -61,7 +73,7 @@ struct dhcp_server {
 	unsigned probe_sent;
 	struct loop_timer auto_timer;
 
-	struct ratelog drop_log, event_log;
+	struct ratelog drop_log, event_log, others_log;
 	unsigned long rx[DHCPINFORM + 1], tx[DHCPINFORM + 1], dropped;
 
 	uint8_t buf[DHCP_MAX_PACKET];
@@ -88,8 +100,12 @@ void dhcp_probes_clear(struct dhcp_server *s);
 
 /* dhcp_auto.c: the mode machine. */
 void dhcp_auto_start(struct dhcp_server *s);
-/* Another server was seen (sid: its identifier, how: how we know). */
-void dhcp_auto_foreign(struct dhcp_server *s, struct in_addr sid, const char *how);
+/* Another server was seen (sid: its identifier; client: an address it
+ * gave or was asked for on this segment, or 0; how: how we know). */
+void dhcp_auto_foreign(struct dhcp_server *s, struct in_addr sid, struct in_addr client,
+    const char *how);
+/* The link came back (maybe on another network): look again. */
+void dhcp_auto_link_back(struct dhcp_server *s);
 /* The probe / re-probe timer (s->auto_timer). */
 void dhcp_auto_on_timer(struct loop *l, struct loop_timer *t);
 /* "auto (probing)", "authoritative", "proxy". */

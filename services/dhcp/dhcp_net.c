@@ -58,19 +58,51 @@ dhcp_iface_get(const char *name, struct dhcp_iface *ifc, char *err, size_t errle
 }
 
 size_t
-dhcp_iface_addrs(const char *name, struct in_addr *out, size_t max)
+dhcp_iface_addrs(const char *name, struct dhcp_ifaddr *out, size_t max)
 {
 	struct ifaddrs *all, *a;
 	size_t n = 0;
 
 	if (getifaddrs(&all) != 0)
 		return 0;
-	for (a = all; a != NULL && n < max; a = a->ifa_next)
-		if (a->ifa_addr != NULL && a->ifa_addr->sa_family == AF_INET &&
-		    strcmp(a->ifa_name, name) == 0)
-			out[n++] = ((struct sockaddr_in *)a->ifa_addr)->sin_addr;
+	for (a = all; a != NULL && n < max; a = a->ifa_next) {
+		if (a->ifa_addr == NULL || a->ifa_addr->sa_family != AF_INET ||
+		    strcmp(a->ifa_name, name) != 0)
+			continue;
+		out[n].addr = ((struct sockaddr_in *)a->ifa_addr)->sin_addr;
+		out[n].mask.s_addr = a->ifa_netmask != NULL &&
+		    a->ifa_netmask->sa_family == AF_INET ?
+		    ((struct sockaddr_in *)a->ifa_netmask)->sin_addr.s_addr : 0xffffffffu;
+		n++;
+	}
 	freeifaddrs(all);
 	return n;
+}
+
+/* Administratively up, and running (a carrier: RFC 2863 operational). */
+static int
+link_is_up(unsigned flags)
+{
+	return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
+}
+
+int
+dhcp_link_up(const char *name)
+{
+	struct ifreq ifr;
+	int fd, up = 0;
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		up = link_is_up((unsigned short)ifr.ifr_flags);
+	close(fd);
+	return up;
 }
 
 int
@@ -94,6 +126,8 @@ dhcp_udp_socket(const char *name, uint16_t port, int shared, char *err, size_t e
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_port = htons(port);
+	if (shared)
+		a.sin_addr.s_addr = htonl(INADDR_BROADCAST);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
 		goto fail;
 	return fd;

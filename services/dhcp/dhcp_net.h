@@ -31,17 +31,27 @@ struct dhcp_iface {
 /* Look up name's index and MAC.  0, or -1 with the reason in err. */
 int dhcp_iface_get(const char *name, struct dhcp_iface *ifc, char *err, size_t errlen);
 
+/* One IPv4 address of an interface, with its netmask (network order). */
+struct dhcp_ifaddr {
+	struct in_addr addr, mask;
+};
+
 /*
- * The IPv4 addresses of interface name, at most max, in out (network
- * order).  Returns how many (0 when none or on error).  Needs no
- * privilege.
+ * The IPv4 addresses of interface name, at most max, in out.  Returns how
+ * many (0 when none or on error).  Needs no privilege.
  */
-size_t dhcp_iface_addrs(const char *name, struct in_addr *out, size_t max);
+size_t dhcp_iface_addrs(const char *name, struct dhcp_ifaddr *out, size_t max);
+
+/* Is interface name administratively up and running (a carrier) now?
+ * 1, or 0 (also when unknown).  One ioctl: cheap enough to poll. */
+int dhcp_link_up(const char *name);
 
 /* A non-blocking UDP socket on 0.0.0.0:port, held to interface name, with
- * SO_BROADCAST and IP_PKTINFO, and SO_REUSEADDR when shared (port 68,
- * which a DHCP client on this host may hold too; never for 67 and 4011,
- * so a second server on the host fails loudly).  fd, or -1 with err. */
+ * SO_BROADCAST and IP_PKTINFO.  shared (port 68, which a DHCP client on
+ * this host holds too): SO_REUSEADDR and bound to 255.255.255.255, so it
+ * sees the broadcast replies only and never takes the unicast ones meant
+ * for that client; never for 67 and 4011, so a second server on the host
+ * fails loudly.  fd, or -1 with err. */
 int dhcp_udp_socket(const char *name, uint16_t port, int shared, char *err, size_t errlen);
 
 /* A non-blocking AF_PACKET (cooked) socket on ifindex receiving proto

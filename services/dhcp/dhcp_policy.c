@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/limits.h"
 #include "dhcp/dhcp_policy.h"
 
 /* IANA "Processor Architecture Types" (RFC 4578 2.1 and later). 7 and 9
@@ -152,7 +153,7 @@ arch_is_x64(uint16_t arch)
 static int
 entry_is_plain(const char *e)
 {
-	if (e == NULL || e[0] == '\0' || strlen(e) > 48)
+	if (e == NULL || e[0] == '\0' || strlen(e) > MENU_MAX_ENTRY)
 		return 0;
 	for (const char *c = e; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
@@ -161,17 +162,25 @@ entry_is_plain(const char *e)
 	return 1;
 }
 
+/* http://SERVER[:PORT]/PATH, with ?entry= or ?default= for the menu. */
 static void
-http_url(const struct dhcp_policy_cfg *cfg, const char *path, const char *entry, char *out,
-    size_t size)
+http_url(const struct dhcp_policy_cfg *cfg, const char *path, const struct dhcp_menu *menu,
+    char *out, size_t size)
 {
 	char ip[INET_ADDRSTRLEN], port[8] = "";
+	const char *key = "", *val = "";
 
 	inet_ntop(AF_INET, &cfg->server, ip, sizeof(ip));
 	if (cfg->http_port != 80)
 		snprintf(port, sizeof(port), ":%u", cfg->http_port);
-	snprintf(out, size, "http://%s%s/%s%s%s", ip, port, path,
-	    entry_is_plain(entry) ? "?entry=" : "", entry_is_plain(entry) ? entry : "");
+	if (menu != NULL && menu->dflt != NULL) {
+		key = "?default=";
+		val = menu->dflt;
+	} else if (menu != NULL && entry_is_plain(menu->entry)) {
+		key = "?entry=";
+		val = menu->entry;
+	}
+	snprintf(out, size, "http://%s%s/%s%s%s", ip, port, path, key, val);
 }
 
 static void none(struct dhcp_boot *out, const char *fmt, ...)
@@ -191,7 +200,7 @@ none(struct dhcp_boot *out, const char *fmt, ...)
 
 void
 dhcp_policy_decide(const struct dhcp_policy_cfg *cfg, const struct dhcp_client_info *ci,
-    const char *entry, struct dhcp_boot *out)
+    const struct dhcp_menu *menu, struct dhcp_boot *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->netboot = ci->pxe || ci->http || ci->ipxe || ci->has_arch;
@@ -213,7 +222,7 @@ dhcp_policy_decide(const struct dhcp_policy_cfg *cfg, const struct dhcp_client_i
 			return;
 		}
 		out->kind = DHCP_BOOT_HTTP;
-		http_url(cfg, "boot.ipxe", entry, out->file, sizeof(out->file));
+		http_url(cfg, "boot.ipxe", menu, out->file, sizeof(out->file));
 		snprintf(out->why, sizeof(out->why), "iPXE: %s", out->file);
 		return;
 	}

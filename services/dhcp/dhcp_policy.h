@@ -53,12 +53,15 @@ struct dhcp_boot {
 	char why[160];                  /* NONE: why not; else what was chosen */
 };
 
-/*
- * Decide for client ci.  entry is the reservation's fixed boot entry or
- * NULL (passed to boot.ipxe as ?entry=NAME when it is a plain name).
- */
+/* What iPXE's menu is told through boot.ipxe's URL. */
+struct dhcp_menu {
+	const char *entry;      /* a fixed entry: ?entry=NAME (a plain name only), or NULL */
+	const char *dflt;       /* ?default=local|done|wait (wins over entry), or NULL */
+};
+
+/* Decide for client ci; menu (may be NULL) for iPXE's boot.ipxe URL. */
 void dhcp_policy_decide(const struct dhcp_policy_cfg *cfg, const struct dhcp_client_info *ci,
-    const char *entry, struct dhcp_boot *out);
+    const struct dhcp_menu *menu, struct dhcp_boot *out);
 
 /* The IANA name of a client architecture (RFC 4578 and its registry). */
 const char *dhcp_arch_name(uint16_t arch);

@@ -253,6 +253,15 @@ dhcp_ra_enable(struct dhcp_ra *ra)
 }
 
 void
+dhcp_ra_disable(struct dhcp_ra *ra)
+{
+	if (ra->h.fd >= 0 && ra->h.added) {
+		loop_del(ra->loop, &ra->h);
+		log_msg("dhcp: no longer answering IPv6 router solicitations");
+	}
+}
+
+void
 dhcp_ra_close(struct dhcp_ra *ra)
 {
 	if (ra->h.fd < 0)

@@ -71,6 +71,9 @@ void dhcp_ra_open(struct dhcp_ra *ra, struct loop *l, const struct dhcp_iface *i
 /* Start answering solicitations (idempotent; nothing when closed). */
 void dhcp_ra_enable(struct dhcp_ra *ra);
 /* Stop for good: nothing is sent afterwards.  Safe on a closed ra. */
+/* Stop answering them, keeping the socket (the server may be
+ * authoritative again: the link came back on another network). */
+void dhcp_ra_disable(struct dhcp_ra *ra);
 void dhcp_ra_close(struct dhcp_ra *ra);
 
 #endif

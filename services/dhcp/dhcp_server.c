@@ -41,32 +41,34 @@ wall(void)
 
 /* ---- receiving ---- */
 
-/* Where proxy replies point: the configured address when the interface
- * carries it, else the interface's first (read at most every 10 s, and
- * retried each second while there is none). */
+/* Where proxy replies point (dhcp_pick_proxy_addr: on the network's
+ * server's subnet, else the configured address, else the interface's
+ * first), read at most every DHCP_PROXY_ADDR_MS (each second while there
+ * is none).  A change is said: clients from now on are sent there. */
 static void
 proxy_address(struct dhcp_server *s)
 {
-	struct in_addr a[16];
+	struct dhcp_ifaddr a[16];
+	struct in_addr was = s->eng.proxy_addr;
 	uint64_t now = loop_now(s->loop);
-	size_t n;
+	char ip[INET_ADDRSTRLEN], site[INET_ADDRSTRLEN];
 
-	if (s->eng.proxy_addr.s_addr != 0 && now - s->proxy_addr_checked < 10000)
-		return;
-	if (s->eng.proxy_addr.s_addr == 0 && s->proxy_addr_checked != 0 &&
-	    now - s->proxy_addr_checked < 1000)
+	if (s->proxy_addr_checked != 0 && now - s->proxy_addr_checked <
+	    (was.s_addr != 0 ? DHCP_PROXY_ADDR_MS : 1000))
 		return;
 	s->proxy_addr_checked = now ? now : 1;
-	n = dhcp_iface_addrs(s->ifc.name, a, 16);
-	s->eng.proxy_addr.s_addr = 0;
-	for (size_t i = 0; i < n; i++)
-		if (a[i].s_addr == s->eng.net.addr.s_addr)
-			s->eng.proxy_addr = a[i];
-	if (s->eng.proxy_addr.s_addr == 0 && n > 0)
-		s->eng.proxy_addr = a[0];
-	if (s->eng.proxy_addr.s_addr == 0)
+	s->eng.proxy_addr = dhcp_pick_proxy_addr(a, dhcp_iface_addrs(s->ifc.name, a, 16),
+	    s->cfg.address, s->site_client, s->site_server);
+	if (s->eng.proxy_addr.s_addr == 0) {
 		ratelog_msg(&s->drop_log, now, "dhcp: proxy: %s has no IPv4 address: no boot "
 		    "information can point anywhere", s->ifc.name);
+	} else if (s->eng.proxy_addr.s_addr != was.s_addr) {
+		inet_ntop(AF_INET, &s->eng.proxy_addr, ip, sizeof(ip));
+		inet_ntop(AF_INET, &s->site_server, site, sizeof(site));
+		log_msg("dhcp: proxy: boot information points at %s%s%s%s", ip,
+		    s->site_server.s_addr != 0 ? " (the network's DHCP server is " : "",
+		    s->site_server.s_addr != 0 ? site : "", s->site_server.s_addr != 0 ? ")" : "");
+	}
 }
 
 static void
@@ -104,7 +106,7 @@ handle(struct dhcp_server *s, size_t len, const struct dhcp_rx *rx, int pxe_port
 	}
 	dhcp_plan_run(s, &plan, s->buf, len);
 	if (plan.foreign.s_addr != 0)
-		dhcp_auto_foreign(s, plan.foreign, plan.foreign_how);
+		dhcp_auto_foreign(s, plan.foreign, plan.foreign_client, plan.foreign_how);
 }
 
 static void
@@ -128,13 +130,43 @@ on_udp(struct loop *l, struct loop_fd *h, uint32_t events)
 	}
 }
 
+/* Another PXE boot server: warned about once (and kept for /status);
+ * never fought -- pxestick answers only whom its rules say. */
+static void
+other_server(struct dhcp_server *s, const struct dhcp_boot_server *bs)
+{
+	struct dhcp_other *o = NULL;
+	char ip[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < s->n_others; i++)
+		if (s->others[i].bs.addr.s_addr == bs->addr.s_addr)
+			o = &s->others[i];
+	if (o == NULL) {
+		inet_ntop(AF_INET, &bs->addr, ip, sizeof(ip));
+		/* Rate-limited: forged replies with ever new addresses must not
+		 * flood the console. */
+		ratelog_msg(&s->others_log, loop_now(s->loop), "dhcp: *** WARNING: ANOTHER PXE "
+		    "BOOT SERVER on %s: %s (%s); machines may boot from it instead: pxestick keeps "
+		    "answering only the clients its rules name (see unknown-clients) ***",
+		    s->ifc.name, ip, bs->what);
+		if (s->n_others == DHCP_MAX_OTHER_SERVERS)
+			s->n_others--; /* the oldest one goes */
+		memmove(&s->others[1], &s->others[0], s->n_others * sizeof(s->others[0]));
+		s->n_others++;
+		o = &s->others[0];
+	}
+	o->bs = *bs;
+	o->last = loop_now(s->loop);
+}
+
 /* Port 68: other servers' OFFERs and ACKs (to our probes, or broadcast to
- * their clients). */
+ * their clients): other DHCP servers, other PXE boot servers. */
 static void
 on_watch(struct loop *l, struct loop_fd *h, uint32_t events)
 {
 	struct dhcp_server *s = h->ctx;
 	struct dhcp_rx rx;
+	struct dhcp_boot_server bs;
 	struct in_addr sid;
 	const char *why;
 
@@ -147,11 +179,37 @@ on_watch(struct loop *l, struct loop_fd *h, uint32_t events)
 			continue;
 		if (n < 0)
 			return;
-		if (dhcp_msg_parse(&s->msg, s->buf, (size_t)n, &why) == 0 &&
-		    dhcp_engine_foreign_reply(&s->eng, &s->msg, rx.from.sin_addr, &sid) == 0)
-			dhcp_auto_foreign(s, sid, s->msg.xid == s->probe_xid ?
+		if (dhcp_msg_parse(&s->msg, s->buf, (size_t)n, &why) != 0)
+			continue;
+		if (dhcp_engine_boot_server(&s->eng, &s->msg, &rx.from, &bs))
+			other_server(s, &bs);
+		if (dhcp_engine_foreign_reply(&s->eng, &s->msg, rx.from.sin_addr, &sid) == 0)
+			dhcp_auto_foreign(s, sid, s->msg.yiaddr, s->msg.xid == s->probe_xid ?
 			    "it answered our probe" : "its OFFER/ACK was seen");
 	}
+}
+
+/* Each DHCP_LINK_POLL_MS: the link's changes (down is said; back up --
+ * another network, maybe -- the mode machine looks again), and in proxy
+ * mode the address boot information points at. */
+static void
+on_link_timer(struct loop *l, struct loop_timer *t)
+{
+	struct dhcp_server *s = t->ctx;
+	int was = s->link_up;
+
+	(void)loop_timer_set(l, t, DHCP_LINK_POLL_MS);
+	/* An address the appliance just added (a lease) is taken, and said,
+	 * before the next client asks. */
+	if (s->eng.state == DHCP_STATE_PROXY)
+		proxy_address(s);
+	s->link_up = dhcp_link_up(s->ifc.name);
+	if (s->link_up == was)
+		return;
+	log_msg("dhcp: the link on %s is %s", s->ifc.name, s->link_up ? "back: looking at the "
+	    "network again" : "down");
+	if (s->link_up)
+		dhcp_auto_link_back(s);
 }
 
 /* A probe's time is up: the engine offers, or tries another address. */
@@ -279,6 +337,7 @@ engine_init(struct dhcp_server *s)
 	e->efi_boot = cfg->efi_boot;
 	e->reserve = cfg->reserve;
 	e->n_reserve = cfg->n_reserve;
+	e->clients = cfg->clients;
 	memcpy(e->own_mac, s->ifc.mac, 6);
 }
 
@@ -325,13 +384,15 @@ open_sockets(struct dhcp_server *s, char *err, size_t errlen)
 	if (pool) {
 		if ((s->arp.fd = dhcp_packet_socket(s->ifc.ifindex, 0x0806, err, errlen)) < 0)
 			return -1;
-		/* Port 68 may be taken by a DHCP client on this host: then
-		 * we watch through 67 only (REQUESTs naming other servers). */
-		if ((s->udp68.fd = dhcp_udp_socket(ifname, DHCP_PORT_CLIENT, 1, err, errlen)) < 0)
-			log_msg("%s: watching for other servers through port 67 only", err);
-		err[0] = '\0';
 		dhcp_ra_open(&s->ra, s->loop, &s->ifc);
 	}
+	/* Port 68 may be taken by a DHCP client on this host: then we watch
+	 * through 67 only (REQUESTs naming other servers). */
+	if ((s->udp68.fd = dhcp_udp_socket(ifname, DHCP_PORT_CLIENT, 1, err, errlen)) < 0)
+		log_msg("%s: watching for other servers through port 67 only", err);
+	err[0] = '\0';
+	s->link_up = dhcp_link_up(ifname);
+	(void)loop_timer_set(s->loop, &s->link_timer, DHCP_LINK_POLL_MS);
 	return add_fd(s, &s->udp67, on_udp, err, errlen) != 0 ||
 	    add_fd(s, &s->udp4011, on_udp, err, errlen) != 0 ||
 	    add_fd(s, &s->udp68, on_watch, err, errlen) != 0 ||
@@ -349,17 +410,26 @@ dhcp_server_start(struct loop *l, const struct dhcp_config *cfg, char *err, size
 	}
 	s->cfg = *cfg;
 	s->loop = l;
-	s->frame_fd = -1;
+	s->frame_fd = s->state_fd = -1;
 	s->udp67.fd = s->udp4011.fd = s->udp68.fd = s->arp.fd = s->ra.h.fd = -1;
 	s->drop_log = (struct ratelog)RATELOG_INIT("dhcp", 60000, DHCP_MAX_DROP_LOGS);
 	s->event_log = (struct ratelog)RATELOG_INIT("dhcp", 1000, DHCP_MAX_EVENT_LOGS);
+	s->others_log = (struct ratelog)RATELOG_INIT("dhcp", 60000, DHCP_MAX_OTHER_SERVERS);
 	loop_timer_init(&s->sync_timer, dhcp_on_sync_timer, s);
 	loop_timer_init(&s->probe_timer, on_probe_timer, s);
 	loop_timer_init(&s->auto_timer, dhcp_auto_on_timer, s);
+	loop_timer_init(&s->link_timer, on_link_timer, s);
 	if (getentropy(&s->probe_xid, sizeof(s->probe_xid)) != 0 || s->probe_xid == 0)
 		s->probe_xid = 0x70787374;
 	if (dhcp_iface_get(cfg->interface, &s->ifc, err, errlen) != 0)
 		goto fail;
+	/* Held open: dhcp-mode is written there after the privilege drop,
+	 * whatever the permissions of the directories above it. */
+	if (cfg->state != NULL &&
+	    (s->state_fd = open(cfg->state, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "dhcp: state directory %s: %s", cfg->state, strerror(errno));
+		goto fail;
+	}
 	engine_init(s);
 	if ((cfg->mode != DHCP_MODE_PROXY && open_pool(s, err, errlen) != 0) ||
 	    open_sockets(s, err, errlen) != 0)
@@ -402,6 +472,7 @@ dhcp_server_stop(struct dhcp_server *s)
 	loop_timer_cancel(s->loop, &s->sync_timer);
 	loop_timer_cancel(s->loop, &s->probe_timer);
 	loop_timer_cancel(s->loop, &s->auto_timer);
+	loop_timer_cancel(s->loop, &s->link_timer);
 	close_fd(s, &s->udp67);
 	close_fd(s, &s->udp4011);
 	close_fd(s, &s->udp68);
@@ -409,6 +480,8 @@ dhcp_server_stop(struct dhcp_server *s)
 	dhcp_ra_close(&s->ra);
 	if (s->frame_fd >= 0)
 		close(s->frame_fd);
+	if (s->state_fd >= 0)
+		close(s->state_fd);
 	free(s->pending);
 	free(s->probes);
 	free(s);
@@ -417,5 +490,34 @@ dhcp_server_stop(struct dhcp_server *s)
 void
 dhcp_server_describe(const struct dhcp_server *s, char *out, size_t size)
 {
-	snprintf(out, size, "%s on %s", dhcp_auto_state_name(s->eng.state), s->ifc.name);
+	char site[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN];
+	int proxy = s->eng.state == DHCP_STATE_PROXY;
+
+	inet_ntop(AF_INET, &s->site_server, site, sizeof(site));
+	inet_ntop(AF_INET, &s->eng.proxy_addr, ip, sizeof(ip));
+	snprintf(out, size, "%s on %s%s%s%s%s%s", dhcp_auto_state_name(s->eng.state), s->ifc.name,
+	    !s->link_up ? " (NO LINK)" : "",
+	    proxy && s->site_server.s_addr != 0 ? "; the network's DHCP server " : "",
+	    proxy && s->site_server.s_addr != 0 ? site : "",
+	    proxy && s->eng.proxy_addr.s_addr != 0 ? "; boot information points at " : "",
+	    proxy && s->eng.proxy_addr.s_addr != 0 ? ip : "");
+}
+
+size_t
+dhcp_server_others(const struct dhcp_server *s, struct dhcp_other_server *out, size_t max)
+{
+	size_t n = 0;
+
+	for (; s != NULL && n < s->n_others && n < max; n++) {
+		inet_ntop(AF_INET, &s->others[n].bs.addr, out[n].addr, sizeof(out[n].addr));
+		snprintf(out[n].what, sizeof(out[n].what), "%s", s->others[n].bs.what);
+		out[n].last = s->others[n].last;
+	}
+	return n;
+}
+
+int
+dhcp_server_is_proxy(const struct dhcp_server *s)
+{
+	return s != NULL && s->eng.state == DHCP_STATE_PROXY;
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 #include "common/loop.h"
@@ -17,12 +18,13 @@
 struct http_server;
 
 /*
- * A document made per request outside the file tree (the status pages):
- * for a cleaned path and its query, 0 with the body in out and its
- * Content-Type in *type; -1 when path is not one of them.
+ * A document made per request outside the file tree (the status pages,
+ * /done): for a cleaned path, its query and the client's address, 0 with
+ * the body in out and its Content-Type in *type; -1 when path is not one
+ * of them.
  */
 typedef int http_page_fn(void *ctx, const char *path, const char *query, size_t query_len,
-    struct buf *out, const char **type);
+    const struct sockaddr *peer, struct buf *out, const char **type);
 
 struct http_config {
 	const char *listen;             /* address, "" for every IPv4 one */
@@ -31,6 +33,7 @@ struct http_config {
 	const char *tls_cert, *tls_key; /* PEM files, or "": self-signed, kept in state */
 	const char *state;              /* the state directory */
 	unsigned max_connections;
+	unsigned max_per_client;        /* connections from one address at most */
 	uint16_t url_port;              /* the plain HTTP port boot.ipxe's URLs name */
 	struct vfs *const *tree;        /* the current tree: read at each request */
 	struct status *status;          /* the client table, or NULL */

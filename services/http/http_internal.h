@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "common/addrcount.h"
 #include "common/buf.h"
 #include "common/limits.h"
 #include "common/list.h"
@@ -121,6 +122,7 @@ struct http_server {
 	struct loop_timer accept_pause;
 	struct tls_creds *creds;        /* HTTPS only */
 	struct list conns;              /* of struct http_conn */
+	struct addrcount per_client;    /* connections per peer address */
 	struct ratelog busy_log;        /* 503s at the connection cap */
 };
 

@@ -399,7 +399,7 @@ http_respond(struct http_conn *c, const struct http_request *req, char *path, si
 		return;
 	}
 	if (cfg->page != NULL && cfg->page(cfg->page_ctx, path, req->query.p, req->query.len,
-	    &c->text, &type) == 0) {
+	    (const struct sockaddr *)&c->peer_addr, &c->text, &type) == 0) {
 		respond_generated(c, type, is_head);
 		return;
 	}

@@ -44,6 +44,7 @@ conn_free(struct http_conn *c)
 	http_response_reset(c);
 	c->tx->free(c);
 	list_del(&s->conns, &c->node);
+	addrcount_dec(&s->per_client, (const struct sockaddr *)&c->peer_addr);
 	free(c);
 }
 
@@ -469,17 +470,24 @@ conn_timeout(struct loop *l, struct loop_timer *t)
 
 /* ---- accepting ---- */
 
+/* 503 on a fresh socket (best effort: its buffer is empty, it fits). */
 static void
-refuse_busy(struct http_server *s, int fd)
+refuse_busy(struct http_server *s, int fd, const struct sockaddr_storage *ss, int one)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Length: 0\r\nRetry-After: 5\r\nConnection: close\r\n\r\n";
+	char peer[NET_ADDR_STR];
 
-	/* Best effort on a fresh socket: the buffer is empty, it fits. */
 	(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
-	ratelog_msg(&s->busy_log, loop_now(s->loop), "%s: connection limit (%u) reached: "
-	    "refusing with 503", s->cfg.tls ? "https" : "http", s->cfg.max_connections);
+	if (one)
+		ratelog_msg(&s->busy_log, loop_now(s->loop), "%s: %s has %u connections open "
+		    "(http-max-per-client): refusing more with 503", s->cfg.tls ? "https" : "http",
+		    net_host_str((const struct sockaddr *)ss, peer, sizeof(peer)),
+		    s->cfg.max_per_client);
+	else
+		ratelog_msg(&s->busy_log, loop_now(s->loop), "%s: connection limit (%u) reached: "
+		    "refusing with 503", s->cfg.tls ? "https" : "http", s->cfg.max_connections);
 }
 
 static void
@@ -503,8 +511,12 @@ conn_new(struct http_server *s, int fd, const struct sockaddr_storage *ss)
 	net_server_url((const struct sockaddr *)&local, s->cfg.url_port, c->server_url,
 	    sizeof(c->server_url));
 	if ((s->creds != NULL && http_tls_attach(c, s->creds) != 0) ||
-	    loop_add(s->loop, &c->h, EPOLLIN) != 0)
+	    addrcount_inc(&s->per_client, (const struct sockaddr *)ss) != 0)
 		goto fail;
+	if (loop_add(s->loop, &c->h, EPOLLIN) != 0) {
+		addrcount_dec(&s->per_client, (const struct sockaddr *)ss);
+		goto fail;
+	}
 	list_add(&s->conns, &c->node);
 	conn_arm(c, HTTP_IDLE_TIMEOUT_MS);
 	return;
@@ -544,8 +556,13 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 			}
 			return;
 		}
-		if (s->conns.n >= s->cfg.max_connections)
-			refuse_busy(s, fd);
+		/* One address gets its share, never the whole server: a
+		 * client (or broken firmware) looping on connects cannot keep
+		 * the others from booting. */
+		if (addrcount_get(&s->per_client, (struct sockaddr *)&ss) >= s->cfg.max_per_client)
+			refuse_busy(s, fd, &ss, 1);
+		else if (s->conns.n >= s->cfg.max_connections)
+			refuse_busy(s, fd, &ss, 0);
 		else
 			conn_new(s, fd, &ss);
 	}
@@ -588,6 +605,10 @@ http_server_start(struct loop *l, const struct http_config *cfg, char *err, size
 	s->loop = l;
 	s->busy_log = (struct ratelog)RATELOG_INIT("http", 60000, 5);
 	loop_timer_init(&s->accept_pause, accept_resume, s);
+	if (addrcount_init(&s->per_client, cfg->max_connections) != 0) {
+		snprintf(err, errlen, "http: out of memory");
+		goto fail;
+	}
 	fd = net_listen(cfg->tls ? "https" : "http", cfg->listen, cfg->port, SOCK_STREAM,
 	    &family, err, errlen);
 	if (fd < 0 || (cfg->tls && tls_setup(s, err, errlen) != 0))
@@ -605,6 +626,7 @@ fail:
 		tls_creds_free(s->creds);
 		free(s->creds);
 	}
+	addrcount_free(&s->per_client);
 	free(s);
 	return NULL;
 }
@@ -623,5 +645,6 @@ http_server_stop(struct http_server *s)
 		tls_creds_free(s->creds);
 		free(s->creds);
 	}
+	addrcount_free(&s->per_client);
 	free(s);
 }

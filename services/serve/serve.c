@@ -3,6 +3,7 @@
  * The wiring of the services lives here and nowhere else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -10,9 +11,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clients/clients.h"
 #include "common/log.h"
+#include "common/net.h"
+#include "common/util.h"
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "serve/serve.h"
@@ -43,6 +48,9 @@ struct serve {
 	struct tftp_server *tftp;
 	struct dhcp_server *dhcp;
 	struct status_server *status;
+	struct clients clients;        /* who boots into what; DHCP reads it */
+	char policy_said[128];          /* the policy as the console last heard it */
+	int dhcp_starting;
 };
 
 static void
@@ -134,6 +142,163 @@ build_tree(const struct settings *cfg, char *err, size_t errlen)
 
 static void tell_status(struct serve *s);
 
+/* ---- who boots ---- */
+
+static void
+note_line(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_msg("clients: %s", msg);
+}
+
+/* The rules cfg gives: its client = lines, then its clients file. */
+static void
+build_clients(const struct settings *cfg, struct clients *c)
+{
+	char err[256];
+
+	clients_init(c);
+	c->unknown = cfg->unknown_clients;
+	c->boot_once = cfg->boot_once;
+	for (size_t i = 0; i < cfg->n_client; i++) {
+		struct client_rule r;
+
+		/* settings_set() checked each line and its MAC. */
+		if (client_rule_parse(cfg->client[i], strlen(cfg->client[i]), &r, err,
+		    sizeof(err)) != 0)
+			continue;
+		snprintf(r.where, sizeof(r.where), "client = %.30s", cfg->client[i]);
+		if (clients_add(c, &r, r.where, err, sizeof(err)) != 0)
+			log_msg("clients: %s", err);
+	}
+	if (cfg->clients[0] != '\0') {
+		char *text = malloc(CLIENTS_MAX_FILE);
+		size_t n = 0;
+		int fd = open(cfg->clients, O_RDONLY | O_CLOEXEC), rc = -1;
+
+		if (fd >= 0 && text != NULL)
+			rc = read_all(fd, text, CLIENTS_MAX_FILE, &n);
+		/* Half a file is worse than none: a cut "MAC ignore" would boot. */
+		if (rc != 0)
+			log_msg("clients: %s: %s: none of its rules apply", cfg->clients,
+			    text == NULL ? "out of memory" : rc > 0 ? "larger than 1 MiB" :
+			    strerror(errno));
+		else
+			clients_parse_file(c, text, n, cfg->clients, note_line, NULL);
+		if (fd >= 0)
+			close(fd);
+		free(text);
+	}
+}
+
+/* Rules naming an entry that is not served: said once, at (re)load. */
+static void
+check_client_entries(const struct serve *s)
+{
+	size_t iso, entry;
+
+	for (size_t i = 0; i < s->clients.n_rules; i++) {
+		const struct client_rule *r = &s->clients.rules[i];
+
+		if (r->entry[0] && vfs_find_entry(s->vfs, r->entry, strlen(r->entry), &iso,
+		    &entry) != 0)
+			log_msg("clients: %s: entry=%s names no served ISO entry: that machine "
+			    "gets the menu's default", r->where, r->entry);
+	}
+}
+
+/* The policy in words, for the console and /status. */
+static void
+describe_policy(const struct serve *s, char *out, size_t size)
+{
+	const struct clients *c = &s->clients;
+	enum client_action u = c->unknown;
+
+	if (u == CLIENT_AUTO)
+		u = dhcp_server_is_proxy(s->dhcp) ? CLIENT_LOCAL : CLIENT_BOOT;
+	snprintf(out, size, "%zu client rule(s); unknown clients: %s%s; boot-once %s",
+	    c->n_rules, u == CLIENT_LOCAL ? "local disk by default" : client_action_name(u),
+	    c->unknown == CLIENT_AUTO ? " (auto)" : "", c->boot_once ? "on" : "off");
+}
+
+/* Say the policy on the console when it changes (at start, at a reload,
+ * when the DHCP mode turns: unknown-clients = auto follows it). */
+static void
+policy_changed(void *ctx)
+{
+	struct serve *s = ctx;
+	char policy[sizeof(s->policy_said)];
+
+	if (s->dhcp_starting)
+		return; /* said once it runs */
+	describe_policy(s, policy, sizeof(policy));
+	if (strcmp(policy, s->policy_said) == 0)
+		return;
+	log_msg("clients: %s", policy);
+	memcpy(s->policy_said, policy, sizeof(policy));
+}
+
+/* A client's live system is up (its sshd answered, or it asked /done). */
+static void
+client_live(void *ctx, const uint8_t mac[6])
+{
+	struct serve *s = ctx;
+	char m[NET_MAC_STR];
+
+	switch (clients_mark_done(&s->clients, mac, (int64_t)time(NULL))) {
+	case 1:
+		log_msg("clients: %s reached the live system: its next boot is from its "
+		    "local disk (boot-once)", net_mac_str(mac, m));
+		break;
+	case -1:
+		log_msg("clients: %s reached the live system, but %s/boot-once cannot be "
+		    "written: %s", net_mac_str(mac, m), s->cfg.state, strerror(errno));
+		break;
+	}
+}
+
+/* `pxestick clients`: "clients", "reset MAC", "forget MAC". */
+static int
+client_command(void *ctx, const char *line, size_t len, struct buf *out)
+{
+	struct serve *s = ctx;
+	uint8_t mac[6];
+	int forget;
+
+	if (len == 7 && memcmp(line, "clients", 7) == 0) {
+		clients_list(&s->clients, dhcp_server_is_proxy(s->dhcp), out);
+		return 0;
+	}
+	if (len == 6 + 17 && memcmp(line, "reset ", 6) == 0)
+		forget = 0;
+	else if (len == 7 + 17 && memcmp(line, "forget ", 7) == 0)
+		forget = 1;
+	else
+		return -1;
+	if (net_mac_parse(line + len - 17, 17, 1, mac) != 17) {
+		buf_puts(out, "error: not a MAC address\n");
+		return 0;
+	}
+	switch (clients_reset(&s->clients, mac)) {
+	case 1:
+		buf_printf(out, "%s: boot-once record removed", forget ? "forget" : "reset");
+		break;
+	case 0:
+		buf_printf(out, "%s: boot-once record (none)", forget ? "forget" : "reset");
+		break;
+	default:
+		buf_printf(out, "%s: boot-once record removed, but %s/boot-once cannot be "
+		    "written (%s): it comes back at the next start", forget ? "forget" : "reset",
+		    s->cfg.state, strerror(errno));
+		break;
+	}
+	if (forget)
+		buf_printf(out, "; client %s", status_forget(status_server_table(s->status), mac) ?
+		    "forgotten" : "not known");
+	buf_puts(out, "\n");
+	return 0;
+}
+
 static void
 needs_restart(void *ctx, const char *key)
 {
@@ -167,9 +332,18 @@ reload(struct serve *s)
 	/* Transfers in flight hold references to the old tree. */
 	vfs_unref(s->vfs);
 	s->vfs = v;
+	{
+		struct clients c;
+
+		build_clients(&s->cfg, &c);
+		clients_take_rules(&s->clients, &c);
+		clients_free(&c);
+	}
+	check_client_entries(s);
 	tell_status(s);
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
+	policy_changed(s);
 }
 
 static void
@@ -207,6 +381,18 @@ describe_dhcp(const struct serve *s, char *out, size_t size)
 		    " (no interface set)" : "");
 }
 
+/* Other PXE boot servers seen: each a warning on the status pages. */
+static void
+describe_others(const struct serve *s, struct status_info *in)
+{
+	struct dhcp_other_server o[STATUS_MAX_WARNINGS];
+	size_t n = dhcp_server_others(s->dhcp, o, STATUS_MAX_WARNINGS - in->n_warnings);
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(in->warnings[in->n_warnings++], sizeof(in->warnings[0]),
+		    "another PXE boot server on this network: %s (%s)", o[i].addr, o[i].what);
+}
+
 /* What the status pages show about this server (status_describe_fn). */
 static void
 describe(void *ctx, struct status_info *in)
@@ -218,6 +404,10 @@ describe(void *ctx, struct status_info *in)
 	in->https_port = s->https != NULL ? s->cfg.https_port : 0;
 	in->tftp_port = s->tftp != NULL ? s->cfg.tftp_port : 0;
 	describe_dhcp(s, in->dhcp, sizeof(in->dhcp));
+	describe_policy(s, in->policy, sizeof(in->policy));
+	describe_others(s, in);
+	in->clients = &s->clients;
+	in->proxy = dhcp_server_is_proxy(s->dhcp);
 	for (size_t i = 0; i < v->n_isos && in->n_isos < STATUS_MAX_ISO_INFO; i++) {
 		struct status_iso_info *o = &in->isos[in->n_isos++];
 
@@ -236,13 +426,32 @@ describe(void *ctx, struct status_info *in)
 	in->script_reason = v->script == NULL ? v->script_reason : NULL;
 }
 
-/* HTTP's pages outside the tree: the status pages (http_page_fn). */
+/* GET /done: the live (or installed) system says it got there. */
 static int
-status_page(void *ctx, const char *path, const char *query, size_t query_len, struct buf *out,
-    const char **type)
+done_page(struct serve *s, const struct sockaddr *peer, struct buf *out, const char **type)
+{
+	uint8_t mac[6];
+
+	*type = "text/plain; charset=utf-8";
+	if (status_mac_of(status_server_table(s->status), peer, loop_now(&s->loop), mac) != 0) {
+		buf_puts(out, "unknown client: nothing recorded\n");
+		return 0;
+	}
+	client_live(s, mac);
+	buf_puts(out, s->clients.boot_once ? "ok: the next boot is from the local disk\n" :
+	    "ok (boot-once is off: nothing changes)\n");
+	return 0;
+}
+
+/* HTTP's pages outside the tree: the status pages, /done (http_page_fn). */
+static int
+status_page(void *ctx, const char *path, const char *query, size_t query_len,
+    const struct sockaddr *peer, struct buf *out, const char **type)
 {
 	struct serve *s = ctx;
 
+	if (strcmp(path, "/done") == 0)
+		return done_page(s, peer, out, type);
 	return status_server_page(s->status, path, query, query_len, out, type);
 }
 
@@ -262,6 +471,7 @@ start_http(struct serve *s, uint16_t port, int tls, struct http_server **out, ch
 	hc.tls_key = s->cfg.tls_key;
 	hc.state = s->cfg.state;
 	hc.max_connections = s->cfg.http_max_connections;
+	hc.max_per_client = s->cfg.http_max_per_client;
 	hc.url_port = s->cfg.http_port;
 	hc.tree = &s->vfs;
 	hc.status = status_server_table(s->status);
@@ -281,6 +491,7 @@ start_tftp(struct serve *s, char *err, size_t errlen)
 	tc.listen = s->cfg.listen;
 	tc.port = s->cfg.tftp_port;
 	tc.max_transfers = s->cfg.tftp_max_transfers;
+	tc.max_per_client = s->cfg.tftp_max_per_client;
 	tc.url_port = s->cfg.http_port;
 	tc.tree = &s->vfs;
 	tc.status = status_server_table(s->status);
@@ -313,7 +524,12 @@ start_dhcp(struct serve *s, char *err, size_t errlen)
 	dc.tftp_port = cfg->tftp_port;
 	dc.state = cfg->state;
 	dc.status = status_server_table(s->status);
+	dc.clients = &s->clients;
+	dc.on_mode = policy_changed;
+	dc.mode_ctx = s;
+	s->dhcp_starting = 1;
 	s->dhcp = dhcp_server_start(&s->loop, &dc, err, errlen);
+	s->dhcp_starting = 0;
 	return s->dhcp != NULL ? 0 : -1;
 }
 
@@ -327,6 +543,9 @@ start_services(struct serve *s, char *err, size_t errlen)
 	sc.interface = s->cfg.interface;
 	sc.describe = describe;
 	sc.describe_ctx = s;
+	sc.on_live = client_live;
+	sc.command = client_command;
+	sc.hook_ctx = s;
 	s->status = status_server_start(&s->loop, &sc);
 	tell_status(s);
 	if (start_http(s, s->cfg.http_port, 0, &s->http, err, errlen) != 0 ||
@@ -420,6 +639,12 @@ run(struct serve *s, const struct passwd *pw)
 	}
 	if (loop_signals(&s->loop, &set, on_signal, s) != 0)
 		return 1;
+	clients_free(&s->clients);
+	build_clients(&s->cfg, &s->clients);
+	if (clients_load_done(&s->clients, open(s->cfg.state, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+	    err, sizeof(err)) != 0)
+		log_msg("clients: %s/%s", s->cfg.state, err);
+	check_client_entries(s);
 	if (start_services(s, err, sizeof(err)) != 0) {
 		log_msg("%s", err);
 		return 1;
@@ -427,6 +652,7 @@ run(struct serve *s, const struct passwd *pw)
 	if (drop_privileges(&s->cfg, pw) != 0)
 		return 1;
 	log_serving(s);
+	policy_changed(s);
 	/* From here on, a turn's log lines go out in one write. */
 	log_batch(1);
 	s->loop.after_turn = log_flush;
@@ -452,6 +678,7 @@ serve_main(int argc, char **argv)
 		fprintf(stderr, "pxestick serve: out of memory\n");
 		return 1;
 	}
+	clients_init(&s->clients);
 	rc = 2;
 	if (parse_args(s, argc, argv, &check, &print) != 0 ||
 	    settings_load(&s->cfg, s->config, s->argc, s->argv, err, sizeof(err)) != 0) {
@@ -475,6 +702,7 @@ serve_main(int argc, char **argv)
 	log_batch(0);
 	stop_services(s);
 	vfs_unref(s->vfs);
+	clients_free(&s->clients);
 	loop_free(&s->loop);
 out:
 	free(s->argv);

@@ -235,6 +235,86 @@ print_verify(const struct settings *s, const struct key *k, size_t item, struct 
 }
 
 static int
+set_client(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	struct client_rule r, o;
+	char why[160], mac[NET_MAC_STR];
+
+	(void)k;
+	if (s->n_client == SETTINGS_MAX_CLIENTS) {
+		snprintf(err, errlen, "client: more than %d (put them in a clients file)",
+		    SETTINGS_MAX_CLIENTS);
+		return -1;
+	}
+	if (strlen(v) >= sizeof(s->client[0]) ||
+	    client_rule_parse(v, strlen(v), &r, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "client: %s (want MAC [entry=ISO[:N] | local | ignore | "
+		    "menu] [name=NAME])", strlen(v) >= sizeof(s->client[0]) ? "too long" : why);
+		return -1;
+	}
+	for (size_t i = 0; i < s->n_client; i++)
+		if (client_rule_parse(s->client[i], strlen(s->client[i]), &o, why, sizeof(why)) == 0 &&
+		    memcmp(o.mac, r.mac, 6) == 0) {
+			snprintf(err, errlen, "client: %s has a rule already", net_mac_str(r.mac, mac));
+			return -1;
+		}
+	memcpy(s->client[s->n_client++], v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+set_unknown_clients(struct settings *s, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	(void)k;
+	if (client_action_parse(v, &s->unknown_clients) == 0)
+		return 0;
+	snprintf(err, errlen, "unknown-clients: \"%s\" is not auto, boot, menu, local or ignore",
+	    v);
+	return -1;
+}
+
+static int
+set_bool(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	int b;
+
+	if (strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
+		b = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
+		b = 0;
+	else {
+		snprintf(err, errlen, "%s: \"%s\" is not yes or no", k->name, v);
+		return -1;
+	}
+	*FIELD(s, k, int) = b;
+	return 0;
+}
+
+static void
+print_bool(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)item;
+	buf_puts(out, *CFIELD(s, k, int) ? "yes" : "no");
+}
+
+static void
+print_client(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	buf_puts(out, s->client[item]);
+}
+
+static void
+print_unknown_clients(const struct settings *s, const struct key *k, size_t item,
+    struct buf *out)
+{
+	(void)k;
+	(void)item;
+	buf_puts(out, client_action_name(s->unknown_clients));
+}
+
+static int
 set_efi_boot(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "ipxe.efi") != 0 && strcmp(v, "snponly.efi") != 0) {
@@ -349,7 +429,7 @@ static const struct key keys[] = {
 	{ "tls-cert", set_string, print_string, ONE(tls_cert, 0, 0), 0, "PEM certificate chain for HTTPS (empty: self-signed, kept in state)" },
 	{ "tls-key", set_string, print_string, ONE(tls_key, 0, 0), 0, "PEM private key for tls-cert" },
 	{ "menu-timeout", set_uint, print_uint, ONE(menu_timeout, 0, 3600), 1, "seconds before the boot menu picks the default (0: wait)" },
-	{ "menu-default", set_string, print_string, ONE(menu_default, 0, 0), 1, "default menu item: ISONAME or ISONAME:N (empty: the first)" },
+	{ "menu-default", set_string, print_string, ONE(menu_default, 0, 0), 1, "default menu item: ISONAME or ISONAME:N (empty: the first), or local (the local disk)" },
 	{ "verify", set_verify, print_verify, ONE(verify, 0, 0), 1, "how clients check the root image: checksum (sha512, no clock needed), cms (signature: the client's clock must be right) or none" },
 	{ "cow-spacesize", set_tmpfs_size, print_string, ONE(cow_spacesize, 0, 0), 1, "room for changes in the live system (packages installed there): a tmpfs size, 1G, 768M, 50%" },
 	{ "dhcp", set_dhcp, print_dhcp, WHOLE, 0, "auto, authoritative, proxy or off" },
@@ -359,8 +439,14 @@ static const struct key keys[] = {
 	{ "dns", set_ipv4, print_ipv4, ONE(dns, 0, 0), 0, "DNS server given to DHCP clients (0.0.0.0: none)" },
 	{ "efi-boot", set_efi_boot, print_string, ONE(efi_boot, 0, 0), 0, "iPXE for UEFI clients: ipxe.efi or snponly.efi" },
 	{ "reserve", set_reserve, print_reserve, LIST(reserve, n_reserve), 0, "static lease: MAC ADDRESS [ENTRY] (repeatable)" },
+	{ "client", set_client, print_client, LIST(client, n_client), 1, "who boots into what: MAC [entry=ISO[:N] | local | ignore | menu] [name=NAME] (repeatable)" },
+	{ "clients", set_string, print_string, ONE(clients, 0, 0), 1, "a file of client rules, one per line as client = takes them" },
+	{ "unknown-clients", set_unknown_clients, print_unknown_clients, ONE(unknown_clients, 0, 0), 1, "what a machine with no client rule gets: auto (boot while pxestick hands out addresses, local beside another DHCP server), boot, menu, local or ignore" },
+	{ "boot-once", set_bool, print_bool, ONE(boot_once, 0, 0), 1, "yes: a machine that reached the live system boots its local disk next time" },
 	{ "http-max-connections", set_uint, print_uint, ONE(http_max_connections, 1, 100000), 0, "open HTTP connections at most" },
+	{ "http-max-per-client", set_uint, print_uint, ONE(http_max_per_client, 1, 100000), 0, "open HTTP connections from one client address at most" },
 	{ "tftp-max-transfers", set_uint, print_uint, ONE(tftp_max_transfers, 1, 10000), 0, "TFTP transfers at once at most" },
+	{ "tftp-max-per-client", set_uint, print_uint, ONE(tftp_max_per_client, 1, 10000), 0, "TFTP transfers to one client address at once at most" },
 };
 
 void
@@ -376,6 +462,7 @@ settings_defaults(struct settings *s)
 	s->menu_timeout = 10;
 	s->verify = ARCHISO_VERIFY_CHECKSUM;
 	snprintf(s->cow_spacesize, sizeof(s->cow_spacesize), "1G");
+	s->unknown_clients = CLIENT_AUTO;
 	s->dhcp = DHCP_MODE_AUTO;
 	inet_pton(AF_INET, "10.99.0.1", &s->address);
 	s->prefix = 24;
@@ -385,6 +472,8 @@ settings_defaults(struct settings *s)
 	snprintf(s->efi_boot, sizeof(s->efi_boot), "ipxe.efi");
 	s->http_max_connections = 1024;
 	s->tftp_max_transfers = 128;
+	s->http_max_per_client = 64;
+	s->tftp_max_per_client = 8;
 }
 
 static const struct key *
@@ -418,7 +507,7 @@ int
 settings_load(struct settings *s, const char *config, int argc, char **argv, char *err,
     size_t errlen)
 {
-	int cleared_iso = 0, cleared_reserve = 0;
+	int cleared_iso = 0, cleared_reserve = 0, cleared_client = 0;
 
 	settings_defaults(s);
 	if (config != NULL) {
@@ -448,6 +537,10 @@ settings_load(struct settings *s, const char *config, int argc, char **argv, cha
 		if (strcmp(name, "--reserve") == 0 && !cleared_reserve) {
 			s->n_reserve = 0;
 			cleared_reserve = 1;
+		}
+		if (strcmp(name, "--client") == 0 && !cleared_client) {
+			s->n_client = 0;
+			cleared_client = 1;
 		}
 		if (settings_set(s, name + 2, argv[++i], msg, sizeof(msg)) != 0) {
 			snprintf(err, errlen, "--%s", msg);

@@ -10,11 +10,13 @@
 #include <stdint.h>
 
 #include "archiso/archiso.h"
+#include "clients/clients.h"
 #include "common/buf.h"
 #include "dhcp/dhcp.h"
 
 #define SETTINGS_MAX_ISOS       32
 #define SETTINGS_MAX_RESERVE    256
+#define SETTINGS_MAX_CLIENTS    256     /* client = lines; more go in a clients file */
 #define SETTINGS_PATH           1024
 
 struct settings {
@@ -43,8 +45,15 @@ struct settings {
 	char efi_boot[32];              /* ipxe.efi or snponly.efi */
 	struct dhcp_reservation reserve[SETTINGS_MAX_RESERVE];
 	size_t n_reserve;
+	char client[SETTINGS_MAX_CLIENTS][CLIENTS_MAX_LINE];    /* as written */
+	size_t n_client;
+	char clients[SETTINGS_PATH];    /* a file of client rules, or "" */
+	enum client_action unknown_clients;
+	int boot_once;
 	unsigned http_max_connections;
+	unsigned http_max_per_client;
 	unsigned tftp_max_transfers;
+	unsigned tftp_max_per_client;
 };
 
 /* The defaults (the common case needs no configuration). */

@@ -152,6 +152,9 @@ struct status_client {
 	uint64_t addr_at;       /* ms: when addr was last confirmed */
 	char iso[64];           /* the ISO it boots (from /iso/NAME/), or "" */
 	char entry[64];         /* the reservation's fixed boot entry, or "" */
+	char policy[48];        /* what its rules give it (status_dhcp_event.policy), or "" */
+	char name[48];          /* its rule's name, or "" */
+	uint8_t turned_away;    /* ignored, or sent to its local disk, in this boot */
 	char agent[48];         /* the last HTTP User-Agent */
 	char error[224];        /* the last error of this phase, or "" */
 	uint64_t error_at;
@@ -220,6 +223,11 @@ struct status_dhcp_event {
 	int booted;             /* a boot file was given */
 	const char *detail;     /* what was given, or why nothing was */
 	const char *entry;      /* the reservation's fixed entry, or NULL */
+	/* What its rules say it gets (clients.h): "boot", "menu", "local disk",
+	 * "ignored", "done: local disk next"; NULL for none. */
+	const char *policy;
+	const char *name;       /* its rule's name, or NULL */
+	int turned_away;        /* ignored, or sent to its local disk */
 };
 
 /* A DHCP reply went out (ev).  A client that does not netboot (the live
@@ -272,6 +280,12 @@ size_t status_ssh_due(struct status *st, uint64_t now, size_t *slots, uint32_t *
 void status_ssh_result(struct status *st, size_t slot, uint32_t gen, const char *banner,
     size_t len, uint64_t now);
 
+/* The MAC of the client at peer (known, or from the resolver): 0, or -1. */
+int status_mac_of(struct status *st, const struct sockaddr *peer, uint64_t now, uint8_t mac[6]);
+
+/* Forget the client mac (`pxestick clients forget`).  1 when it was known. */
+int status_forget(struct status *st, const uint8_t mac[6]);
+
 /*
  * Once a second: a client whose root image arrived STATUS_SCRIPT_WAIT_MS
  * ago but that never fetched script.cfg gets an error that says why that
@@ -293,6 +307,8 @@ char *status_client_name(const struct status_client *c, char *out, size_t size);
 
 /* What the appliance serves, filled by the caller at render time.
  * Strings are trusted local text (file names), still escaped on output. */
+struct clients;
+
 struct status_iso_info {
 	const char *name, *path, *date;
 	size_t entries;
@@ -305,12 +321,18 @@ struct status_refused_info {
 
 #define STATUS_MAX_ADDRS 8
 #define STATUS_MAX_ISO_INFO 128
+#define STATUS_MAX_WARNINGS 4
 
 struct status_info {
 	char addrs[STATUS_MAX_ADDRS][48];       /* the appliance's IPv4/IPv6 addresses */
 	size_t n_addrs;
 	uint16_t http_port, https_port, tftp_port;      /* 0: off */
-	char dhcp[96];                  /* "authoritative on eth0", "off", ... */
+	char dhcp[160];                 /* "authoritative on eth0", "off", ... */
+	char policy[128];               /* who boots: "unknown clients: local disk ..." */
+	char warnings[STATUS_MAX_WARNINGS][160];        /* "another PXE boot server ..." */
+	size_t n_warnings;
+	const struct clients *clients;  /* the client rules and boot-once records, or NULL */
+	int proxy;                      /* DHCP is proxy now (unknown-clients = auto) */
 	struct status_iso_info isos[STATUS_MAX_ISO_INFO];
 	size_t n_isos;
 	struct status_refused_info refused[STATUS_MAX_ISO_INFO];

@@ -196,6 +196,66 @@ status_cli_main(int argc, char **argv, status_state_fn *state_of)
 	return 0;
 }
 
+/* ---- pxestick clients ---- */
+
+static const char clients_usage[] =
+    "usage: pxestick clients [--state DIR | --config FILE | --socket PATH]\n"
+    "       pxestick clients [...] reset MAC\n"
+    "       pxestick clients [...] forget MAC\n"
+    "\n"
+    "List the machines the running `pxestick serve` knows: each client rule\n"
+    "(`client =` lines and the clients file) with what it gets, the policy for\n"
+    "machines with no rule, and the boot-once records (a machine that reached\n"
+    "the live system boots its local disk next).  reset MAC removes MAC's\n"
+    "boot-once record: its next network boot shows the menu again.  forget MAC\n"
+    "also drops it from the clients /status lists.  The server is found as\n"
+    "`pxestick status` finds it.\n"
+    "Exit status: 0, 1 when the server cannot be reached or refuses, 2 on a\n"
+    "usage error.\n";
+
+int
+clients_cli_main(int argc, char **argv, status_state_fn *state_of)
+{
+	struct cli c;
+	struct buf out;
+	char err[512], req[64];
+	int opts = argc, rc = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(clients_usage, stdout);
+			return 0;
+		}
+	/* Options first, then the action: "reset MAC" or "forget MAC". */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "reset") == 0 || strcmp(argv[i], "forget") == 0) {
+			opts = i;
+			break;
+		}
+	if (opts == argc)
+		snprintf(req, sizeof(req), "clients\n");
+	else if (opts + 2 != argc || strlen(argv[opts + 1]) != 17) {
+		fprintf(stderr, "pxestick clients: %s needs one MAC address (aa:bb:cc:dd:ee:ff)\n",
+		    argv[opts]);
+		return 2;
+	} else
+		snprintf(req, sizeof(req), "%s %s\n", argv[opts], argv[opts + 1]);
+	if (cli_args("clients", opts, argv, &c, 0, state_of) != 0 || c.json) {
+		if (c.json)
+			fprintf(stderr, "pxestick clients: no --json (see pxestick status --json)\n");
+		return 2;
+	}
+	buf_init(&out);
+	if (query(c.sock, req, &out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pxestick clients: %s\n", err);
+		rc = 1;
+	} else if (out.len > 0 && write_all(STDOUT_FILENO, out.data, out.len) != 0) {
+		rc = 1;
+	}
+	buf_free(&out);
+	return rc;
+}
+
 /* ---- pxestick top ---- */
 
 static const char top_usage[] =

@@ -14,6 +14,7 @@ typedef int status_state_fn(const char *config, char *state, size_t size, char *
     size_t errlen);
 
 int status_cli_main(int argc, char **argv, status_state_fn *state_of);
+int clients_cli_main(int argc, char **argv, status_state_fn *state_of);
 int top_cli_main(int argc, char **argv, status_state_fn *state_of);
 
 #endif

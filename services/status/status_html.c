@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clients/clients.h"
+#include "common/net.h"
 #include "status/status.h"
 
 static const char page_head[] =
@@ -92,8 +94,17 @@ facts(struct buf *b, const struct status_info *in, uint64_t now)
 		buf_printf(b, "tftp :%u &middot; ", in->tftp_port);
 	buf_puts(b, "dhcp ");
 	esc(b, in->dhcp[0] ? in->dhcp : "off");
+	if (in->policy[0]) {
+		buf_puts(b, " &middot; ");
+		esc(b, in->policy);
+	}
 	buf_printf(b, "</span><span class=\"dim\">up %s &middot; %s</span></header>\n<main>\n",
 	    status_fmt_age(now - in->started, up, sizeof(up)), clock_str(in->wall, t, sizeof(t)));
+	for (size_t i = 0; i < in->n_warnings; i++) {
+		buf_puts(b, "<p class=\"bad\">WARNING: ");
+		esc(b, in->warnings[i]);
+		buf_puts(b, "</p>\n");
+	}
 }
 
 static void
@@ -140,6 +151,40 @@ isos(struct buf *b, const struct status_info *in)
 	buf_puts(b, "</table>\n");
 }
 
+/* Who boots into what (read-only: `pxestick clients` changes records). */
+static void
+rules(struct buf *b, const struct status_info *in)
+{
+	const struct clients *c = in->clients;
+	char mac[NET_MAC_STR];
+
+	if (c == NULL || (c->n_rules == 0 && c->n_done == 0))
+		return;
+	buf_printf(b, "<h2>Client rules</h2>\n<table class=\"isos\"><tr><th>MAC</th><th>Rule"
+	    "</th><th>Name</th><th>Boot once</th></tr>\n");
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct client_rule *r = &c->rules[i];
+		const struct client_done *d = clients_done(c, r->mac);
+
+		buf_printf(b, "<tr><td class=\"mono\">%s</td><td>%s", net_mac_str(r->mac, mac),
+		    client_action_name(r->action));
+		if (r->entry[0]) {
+			buf_puts(b, " ");
+			esc(b, r->entry);
+		}
+		buf_puts(b, "</td><td>");
+		esc(b, r->name);
+		buf_printf(b, "</td><td>%s</td></tr>\n", d != NULL && c->boot_once ?
+		    "done, next boot: local disk" : "");
+	}
+	for (size_t i = 0; i < c->n_done; i++)
+		if (clients_rule(c, c->done[i].mac) == NULL)
+			buf_printf(b, "<tr><td class=\"mono\">%s</td><td>(none)</td><td></td><td>%s"
+			    "</td></tr>\n", net_mac_str(c->done[i].mac, mac), c->boot_once ?
+			    "done, next boot: local disk" : "done (boot-once off)");
+	buf_puts(b, "</table>\n");
+}
+
 static void
 client_row(struct buf *b, const struct status_client *c, uint64_t now)
 {
@@ -174,6 +219,13 @@ client_row(struct buf *b, const struct status_client *c, uint64_t now)
 	if (c->iso[0] || c->entry[0]) {
 		buf_puts(b, "<br><span class=\"small\">");
 		esc(b, c->entry[0] ? c->entry : c->iso);
+		buf_puts(b, "</span>");
+	}
+	if (c->name[0] || c->policy[0]) {
+		buf_printf(b, "<br><span class=\"small%s\">", c->turned_away ? " warn" : "");
+		esc(b, c->name);
+		buf_puts(b, c->name[0] && c->policy[0] ? ": " : "");
+		esc(b, c->policy);
 		buf_puts(b, "</span>");
 	}
 	buf_puts(b, "</td>\n<td>");
@@ -279,6 +331,7 @@ status_html(const struct status *st, const struct status_info *in, uint64_t now,
 	facts(out, in, now);
 	clients(out, st, now);
 	isos(out, in);
+	rules(out, in);
 	events(out, st, in, now);
 	buf_printf(out, "</main>\n<footer>updated %s<span id=\"conn\"></span> &middot; "
 	    "<a href=\"/status.json\">status.json</a></footer>\n",

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients/clients.h"
+#include "common/net.h"
 #include "status/status.h"
 
 /* The unix time of a monotonic instant. */
@@ -31,6 +33,65 @@ port(struct json *j, const char *key, uint16_t p)
 		json_u64(j, p);
 }
 
+/* "rules": who boots into what (docs/CLIENTS.md), read-only. */
+static void
+rules(struct json *j, const struct clients *c, int proxy)
+{
+	char mac[NET_MAC_STR];
+
+	json_key(j, "rules");
+	if (c == NULL) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	json_key(j, "unknown_clients");
+	json_str(j, client_action_name(c->unknown));
+	json_key(j, "unknown_now");
+	json_str(j, client_action_name(c->unknown != CLIENT_AUTO ? c->unknown :
+	    proxy ? CLIENT_LOCAL : CLIENT_BOOT));
+	json_key(j, "boot_once");
+	json_bool(j, c->boot_once);
+	json_key(j, "clients");
+	json_array(j);
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct client_rule *r = &c->rules[i];
+		const struct client_done *d = clients_done(c, r->mac);
+
+		json_object(j);
+		json_key(j, "mac");
+		json_str(j, net_mac_str(r->mac, mac));
+		json_key(j, "action");
+		json_str(j, client_action_name(r->action));
+		str_or_null(j, "entry", r->entry);
+		str_or_null(j, "name", r->name);
+		json_key(j, "done");
+		if (d != NULL)
+			json_i64(j, d->at);
+		else
+			json_null(j);
+		json_end(j);
+	}
+	for (size_t i = 0; i < c->n_done; i++) {
+		if (clients_rule(c, c->done[i].mac) != NULL)
+			continue;
+		json_object(j);
+		json_key(j, "mac");
+		json_str(j, net_mac_str(c->done[i].mac, mac));
+		json_key(j, "action");
+		json_null(j);
+		json_key(j, "entry");
+		json_null(j);
+		json_key(j, "name");
+		json_null(j);
+		json_key(j, "done");
+		json_i64(j, c->done[i].at);
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+}
+
 static void
 server(struct json *j, const struct status_info *in, uint64_t now)
 {
@@ -45,6 +106,12 @@ server(struct json *j, const struct status_info *in, uint64_t now)
 	port(j, "https_port", in->https_port);
 	port(j, "tftp_port", in->tftp_port);
 	str_or_null(j, "dhcp", in->dhcp);
+	str_or_null(j, "policy", in->policy);
+	json_key(j, "warnings");
+	json_array(j);
+	for (size_t i = 0; i < in->n_warnings; i++)
+		json_str(j, in->warnings[i]);
+	json_end(j);
 	json_key(j, "uptime");
 	json_u64(j, (now - in->started) / 1000);
 	json_key(j, "isos");
@@ -78,6 +145,7 @@ server(struct json *j, const struct status_info *in, uint64_t now)
 		json_end(j);
 	}
 	json_end(j);
+	rules(j, in->clients, in->proxy);
 	json_key(j, "keys");
 	json_u64(j, in->n_keys);
 	json_key(j, "script_cfg");
@@ -158,6 +226,10 @@ client(struct json *j, const struct status_client *c, const struct status_info *
 	json_bool(j, c->ipxe);
 	str_or_null(j, "iso", c->iso);
 	str_or_null(j, "entry", c->entry);
+	str_or_null(j, "name", c->name);
+	str_or_null(j, "policy", c->policy);
+	json_key(j, "turned_away");
+	json_bool(j, c->turned_away);
 	str_or_null(j, "agent", c->agent);
 	download(j, &c->dl, in, now);
 	json_key(j, "active");

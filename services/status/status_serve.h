@@ -28,6 +28,13 @@ struct status_server_config {
 	const char *interface;  /* the DHCP interface, or "" */
 	status_describe_fn *describe;
 	void *describe_ctx;
+	/* A client's sshd answered: its live system is up (mac).  Or NULL. */
+	void (*on_live)(void *ctx, const uint8_t mac[6]);
+	/* Requests of the socket beyond json, text and top (`pxestick clients`:
+	 * "clients", "reset MAC", "forget MAC"): 0 with the answer in out, or
+	 * -1 when line is none of them.  Or NULL. */
+	int (*command)(void *ctx, const char *line, size_t len, struct buf *out);
+	void *hook_ctx;
 };
 
 /*

@@ -6,6 +6,8 @@
  *   "json\n"                    -> /status.json's document
  *   "text\n"                    -> `pxestick status`'s report
  *   "top 80 25 clients color\n" -> one screen of `pxestick top`
+ *   "clients\n", "reset MAC\n", "forget MAC\n"
+ *                               -> `pxestick clients` (the serve's command hook)
  *
  * The request parser is tiny and bounded (STATUS_MAX_REQUEST bytes); a
  * bad request gets "error: ..." and the connection is closed.
@@ -135,10 +137,16 @@ conn_answer(struct status_sock_conn *c, ssize_t len)
 	uint64_t now = loop_now(ss->loop);
 
 	c->writing = 1;
+	if (len >= 0 && ss->cfg.command != NULL &&
+	    ss->cfg.command(ss->cfg.hook_ctx, c->in, (size_t)len, &c->out) == 0) {
+		conn_flush(c);
+		return;
+	}
 	in = malloc(sizeof(*in));
 	if (in == NULL || len < 0 || status_sock_parse(c->in, (size_t)len, &rq) != 0) {
 		buf_puts(&c->out, in == NULL ? "error: out of memory\n" :
-		    "error: requests are: json | text | top COLS ROWS [clients|log] [color]\n");
+		    "error: requests are: json | text | top COLS ROWS [clients|log] [color] | "
+		    "clients | reset MAC | forget MAC\n");
 		free(in);
 		conn_flush(c);
 		return;

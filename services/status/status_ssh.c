@@ -24,6 +24,13 @@ probe_end(struct status_probe *p, const char *banner, size_t len)
 	p->h.fd = -1;
 	p->busy = 0;
 	status_ssh_result(&ss->table, p->slot, p->gen, banner, len, loop_now(ss->loop));
+	{
+		const struct status_client *c = &ss->table.c[p->slot];
+
+		if (banner != NULL && c->gen == p->gen && c->ssh == STATUS_SSH_UP && c->has_mac &&
+		    ss->cfg.on_live != NULL)
+			ss->cfg.on_live(ss->cfg.hook_ctx, c->mac);
+	}
 }
 
 static void

@@ -363,6 +363,7 @@ status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now)
 {
 	struct status_client *c;
 	unsigned before, p;
+	char was[sizeof(c->policy)];
 
 	if (st == NULL || st->c == NULL)
 		return;
@@ -397,6 +398,19 @@ status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now)
 	}
 	if (ev->entry != NULL)
 		copy_clean(c->entry, sizeof(c->entry), ev->entry, strlen(ev->entry));
+	memcpy(was, c->policy, sizeof(was));
+	if (ev->policy != NULL)
+		copy_clean(c->policy, sizeof(c->policy), ev->policy, strlen(ev->policy));
+	if (ev->name != NULL)
+		copy_clean(c->name, sizeof(c->name), ev->name, strlen(ev->name));
+	if (ev->turned_away) {
+		/* One event per change, not one per retransmitted DISCOVER. */
+		if (c->phase != before || !c->turned_away || strcmp(was, c->policy) != 0)
+			event(st, c, now, "%s", ev->policy != NULL ? ev->policy : "turned away");
+		c->turned_away = 1;
+		return;
+	}
+	c->turned_away = 0;
 	if (!ev->booted) {
 		if (strncmp(c->error, "no boot file: ", 14) != 0)
 			set_error(st, c, now, "no boot file: %s", ev->detail);
@@ -635,6 +649,37 @@ status_done(struct status *st, struct status_ref *ref, uint64_t sent, const char
 		event(st, c, now, "a transfer failed: %s", error);
 	}
 	ref->gen = 0;
+}
+
+int
+status_mac_of(struct status *st, const struct sockaddr *peer, uint64_t now, uint8_t mac[6])
+{
+	struct status_client *c;
+	struct status_addr a;
+
+	if (st == NULL || st->c == NULL || status_addr_set(&a, peer) != 0)
+		return -1;
+	c = client_for_addr(st, &a, 0, now);
+	if (c != NULL && c->has_mac) {
+		memcpy(mac, c->mac, 6);
+		return 0;
+	}
+	/* A stranger (proxy mode: its address came from another server) is
+	 * looked up in the neighbour table, without taking a slot: only a
+	 * machine on the link has an entry there. */
+	return st->resolve != NULL && st->resolve(st->resolve_ctx, &a, mac) == 0 ? 0 : -1;
+}
+
+int
+status_forget(struct status *st, const uint8_t mac[6])
+{
+	struct status_client *c;
+
+	if (st == NULL || st->c == NULL || (c = by_mac(st, mac)) == NULL)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	st->n--;
+	return 1;
 }
 
 void

@@ -83,6 +83,8 @@ client_note(const struct status_client *c, char *out, size_t size)
 {
 	if (c->error[0] != '\0')
 		snprintf(out, size, "! %s", c->error);
+	else if (c->turned_away && c->phase < STATUS_PHASE_KERNEL)
+		snprintf(out, size, "%s", c->policy);
 	else if (c->ssh == STATUS_SSH_UP)
 		snprintf(out, size, "ssh up: %s", c->ssh_banner);
 	else if (c->ssh == STATUS_SSH_WAITING || c->ssh == STATUS_SSH_PROBING)
@@ -154,6 +156,8 @@ serving(struct buf *b, const struct status_info *in)
 		sep = ", ";
 	}
 	buf_printf(b, "%sdhcp %s", sep, in->dhcp[0] ? in->dhcp : "off");
+	if (in->policy[0])
+		buf_printf(b, "; %s", in->policy);
 }
 
 /* ---- pxestick status ---- */
@@ -179,6 +183,11 @@ status_text(const struct status *st, const struct status_info *in, uint64_t now,
 	plain(out, line.data);
 	buf_puts(out, "\n");
 	buf_free(&line);
+	for (size_t i = 0; i < in->n_warnings; i++) {
+		buf_puts(out, "WARNING:  ");
+		plain(out, in->warnings[i]);
+		buf_puts(out, "\n");
+	}
 	if (in->n_isos == 0)
 		buf_puts(out, "ISO:      none served\n");
 	for (size_t i = 0; i < in->n_isos; i++) {
@@ -293,8 +302,10 @@ screen_header(struct buf *out, const struct status *st, const struct status_info
 		buf_printf(&l, "   keys: %zu", in->n_keys);
 	else
 		buf_puts(&l, "   keys: NONE (no SSH login)");
-	sgr(out, color, in->n_isos == 0 || in->n_refused > 0 || in->script_reason != NULL ?
-	    SGR_RED : "");
+	if (in->n_warnings > 0)
+		buf_printf(&l, "   WARNING: %s", in->warnings[0]);
+	sgr(out, color, in->n_isos == 0 || in->n_refused > 0 || in->script_reason != NULL ||
+	    in->n_warnings > 0 ? SGR_RED : "");
 	cell(out, l.data, cols);
 	sgr(out, color, SGR_RESET);
 	buf_puts(out, "\n");

@@ -19,6 +19,7 @@ struct tftp_config {
 	const char *listen;             /* address, "" for every IPv4 one */
 	uint16_t port;
 	unsigned max_transfers;
+	unsigned max_per_client;        /* transfers to one address at most */
 	uint16_t url_port;              /* the HTTP port boot.ipxe's URLs name */
 	struct vfs *const *tree;        /* the current tree: read at each request */
 	struct status *status;          /* the client table, or NULL */

@@ -33,6 +33,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "common/addrcount.h"
 #include "common/limits.h"
 #include "common/list.h"
 #include "common/loop.h"
@@ -168,6 +169,7 @@ struct tftp_server {
 	struct loop_fd listen;
 	int family;
 	struct list transfers;        /* of struct tftp_transfer */
+	struct addrcount per_client;  /* transfers per peer address */
 	struct ratelog busy_log;      /* refusals at tftp-max-transfers */
 };
 

@@ -220,6 +220,7 @@ transfer_free(struct tftp_transfer *t)
 	vfs_close(&t->file);
 	free(t->mem);
 	list_del(&s->transfers, &t->node);
+	addrcount_dec(&s->per_client, (const struct sockaddr *)&t->peer);
 	free(t);
 }
 
@@ -439,7 +440,10 @@ start_transfer(struct tftp_server *s, const struct tftp_addrs *a, const struct t
 	io.ctx = t;
 	tftp_xfer_init(&t->x, &io, t->mem, blksize, window, rq->mode == TFTP_MODE_NETASCII,
 	    &granted);
+	if (addrcount_inc(&s->per_client, (const struct sockaddr *)&t->peer) != 0)
+		goto fail;
 	if (loop_add(s->loop, &t->h, EPOLLIN) != 0) {
+		addrcount_dec(&s->per_client, (const struct sockaddr *)&t->peer);
 		refusal = "epoll failed";
 		code = TFTP_EUNDEF;
 		goto fail;
@@ -497,6 +501,17 @@ handle_request(struct tftp_server *s, const uint8_t *p, size_t len, int truncate
 	}
 	if (duplicate_request(s, a, path))
 		return;
+	if (addrcount_get(&s->per_client, (const struct sockaddr *)&a->peer) >=
+	    s->cfg.max_per_client) {
+		char host[NET_ADDR_STR];
+
+		ratelog_msg(&s->busy_log, loop_now(s->loop), "tftp: %s \"%s\" refused: %s has "
+		    "%u transfers running (tftp-max-per-client)", peer, name_log,
+		    net_host_str((const struct sockaddr *)&a->peer, host, sizeof(host)),
+		    s->cfg.max_per_client);
+		send_refusal(a, TFTP_EUNDEF, "too many transfers from this client, try again");
+		return;
+	}
 	if (s->transfers.n >= s->cfg.max_transfers) {
 		ratelog_msg(&s->busy_log, loop_now(s->loop), "tftp: %s \"%s\" refused: %u "
 		    "transfers running (tftp-max-transfers)", peer, name_log, s->transfers.n);
@@ -591,8 +606,14 @@ tftp_server_start(struct loop *l, const struct tftp_config *cfg, char *err, size
 		snprintf(err, errlen, "tftp: out of memory");
 		return NULL;
 	}
+	if (addrcount_init(&s->per_client, cfg->max_transfers) != 0) {
+		snprintf(err, errlen, "tftp: out of memory");
+		free(s);
+		return NULL;
+	}
 	fd = net_listen("tftp", cfg->listen, cfg->port, SOCK_DGRAM, &s->family, err, errlen);
 	if (fd < 0) {
+		addrcount_free(&s->per_client);
 		free(s);
 		return NULL;
 	}
@@ -603,6 +624,7 @@ tftp_server_start(struct loop *l, const struct tftp_config *cfg, char *err, size
 	if (loop_add(s->loop, &s->listen, EPOLLIN) != 0) {
 		snprintf(err, errlen, "tftp: epoll: %s", strerror(errno));
 		close(fd);
+		addrcount_free(&s->per_client);
 		free(s);
 		return NULL;
 	}
@@ -623,5 +645,6 @@ tftp_server_stop(struct tftp_server *s)
 	}
 	loop_del(s->loop, &s->listen);
 	close(s->listen.fd);
+	addrcount_free(&s->per_client);
 	free(s);
 }

@@ -31,6 +31,9 @@
 
 #define VFS_MAX_PATH 1024
 #define VFS_MENU_CACHE 8
+/* Boot once: the menu of a machine done with the live system boots the
+ * local disk after this long (seconds). */
+#define VFS_DONE_TIMEOUT_S 3
 
 /*
  * A document made in memory (boot.ipxe, script.cfg): shared by whoever
@@ -88,6 +91,7 @@ struct vfs {
 	size_t default_iso, default_entry;
 	enum archiso_verify verify;  /* how clients check the root image */
 	char cow_spacesize[16];      /* the live overlay's size, or "" */
+	int default_local;           /* menu-default = local */
 };
 
 /* Receives progress and problems while building (one line each). */

@@ -344,6 +344,10 @@ menu_default(struct builder *b, const char *spec)
 {
 	struct vfs *v = b->v;
 
+	if (strcmp(spec, "local") == 0) {
+		v->default_local = 1;
+		return;
+	}
 	if (spec[0] != '\0' &&
 	    vfs_find_entry(v, spec, strlen(spec), &v->default_iso, &v->default_entry) != 0)
 		logf_(b, "menu-default \"%s\" names no served ISO entry: the first entry is "

@@ -126,11 +126,24 @@ menu_for(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu 
 	menu->timeout_s = v->menu_timeout;
 	menu->default_iso = v->default_iso;
 	menu->default_entry = v->default_entry;
+	menu->dflt = v->default_local ? ARCHISO_DEFAULT_LOCAL : ARCHISO_DEFAULT_ENTRY;
 	menu->client_mib = 0;
-	if ((p = query_param(rq, "entry", &len)) != NULL &&
+	/* "?default=": what the DHCP server's client rules gave this machine. */
+	if ((p = query_param(rq, "default", &len)) != NULL) {
+		if (len == 5 && memcmp(p, "local", 5) == 0) {
+			menu->dflt = ARCHISO_DEFAULT_LOCAL;
+		} else if (len == 4 && memcmp(p, "done", 4) == 0) {
+			menu->dflt = ARCHISO_DEFAULT_LOCAL;   /* boot once: quickly */
+			menu->timeout_s = VFS_DONE_TIMEOUT_S;
+		} else if (len == 4 && memcmp(p, "wait", 4) == 0) {
+			menu->dflt = ARCHISO_DEFAULT_WAIT;
+		}
+	}
+	if (menu->dflt != ARCHISO_DEFAULT_WAIT && (p = query_param(rq, "entry", &len)) != NULL &&
 	    vfs_find_entry(v, p, len, &iso, &entry) == 0) {
 		menu->default_iso = iso;
 		menu->default_entry = entry;
+		menu->dflt = ARCHISO_DEFAULT_ENTRY;
 		menu->timeout_s = 1;
 	}
 	{
@@ -177,8 +190,8 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 		    rq != NULL && rq->query != NULL ? rq->query_len : 0, &out);
 		return open_made(v, f, &out);
 	}
-	snprintf(key, sizeof(key), "%s %u %zu %zu %u", menu.boot.server, menu.timeout_s,
-	    menu.default_iso, menu.default_entry, menu.client_mib);
+	snprintf(key, sizeof(key), "%s %u %zu %zu %u %d", menu.boot.server, menu.timeout_s,
+	    menu.default_iso, menu.default_entry, menu.client_mib, (int)menu.dflt);
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
 		if (v->menus[i].doc != NULL && strcmp(v->menus[i].key, key) == 0)
 			return open_mem(v, f, v->menus[i].doc, "text/plain; charset=utf-8");

@@ -125,7 +125,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)dhcp_sub_find(p, len, IPXE_NO_PXEDHCP, &n);
 
 	dhcp_client_classify(&m, &ci);
-	dhcp_policy_decide(&cfg, &ci, size & 1 ? "arch" : NULL, &boot);
+	dhcp_policy_decide(&cfg, &ci, &(struct dhcp_menu){ size & 1 ? "arch" : NULL,
+	    size & 2 ? "local" : NULL }, &boot);
 	if (strlen(boot.file) >= DHCP_FILE_LEN)
 		abort();
 

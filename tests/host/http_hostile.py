@@ -15,6 +15,10 @@ held-open connections, and multipart/byteranges checking.
     http_hostile.py stall PORT PATH SIZE [--timeout S]
     http_hostile.py hold PORT N --ready FILE [--path P]
     http_hostile.py cap PORT N                   N held, the N+1st gets 503
+    http_hostile.py flood PORT N --src ADDR --seconds S --ready FILE
+                                                 N slow connections from ADDR,
+                                                 each one refused or closed
+                                                 opened again at once
     http_hostile.py freeport                     a free loopback TCP port
 
 RAW is text with Python escapes (\\r \\n \\x00 ...) and repetitions
@@ -693,6 +697,82 @@ def cmd_cap(a):
     return 0 if ok else 1
 
 
+def cmd_flood(a):
+    """N connections from a.src that send half a request head and wait; each
+    one the server refuses (503) or closes is opened again at once, for
+    a.seconds.  Prints how many the server held at the end, how many
+    reconnects were needed, and how many 503s were seen."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, a.n + 256)), hard))
+    head = b"GET /boot.ipxe HTTP/1.1\r\nHost: x\r\nX-Slow: "
+    refused = reconnects = 0
+
+    def opened():
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((a.src, 0))
+        s.setblocking(False)
+        try:
+            s.connect((HOST, a.port))
+        except BlockingIOError:
+            pass
+        return {"s": s, "sent": False}
+
+    conns = {}
+    for _ in range(a.n):
+        c = opened()
+        conns[c["s"].fileno()] = c
+    poll = select.poll()
+    for fd in conns:
+        poll.register(fd, select.POLLIN | select.POLLOUT)
+    if a.ready:
+        open(a.ready, "w").close()
+    deadline = time.monotonic() + a.seconds
+    while time.monotonic() < deadline:
+        for fd, ev in poll.poll(50):
+            c = conns.get(fd)
+            if c is None:
+                continue
+            if ev & select.POLLOUT and not c["sent"]:
+                try:
+                    c["s"].send(head)
+                except OSError:
+                    pass
+                c["sent"] = True
+                poll.modify(fd, select.POLLIN)
+                continue
+            if not ev & (select.POLLIN | select.POLLHUP | select.POLLERR):
+                continue
+            try:
+                data = c["s"].recv(4096)
+            except OSError:
+                data = b""
+            if data.startswith(b"HTTP/1.1 503"):
+                refused += 1
+            if data.startswith(b"HTTP/1.1 503") or not data:
+                poll.unregister(fd)
+                c["s"].close()
+                del conns[fd]
+                n = opened()
+                conns[n["s"].fileno()] = n
+                poll.register(n["s"].fileno(), select.POLLIN | select.POLLOUT)
+                reconnects += 1
+    conns = list(conns.values())
+    held = 0
+    for c in conns:
+        try:
+            if c["s"].recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+                continue
+        except BlockingIOError:
+            held += 1
+            continue
+        except OSError:
+            continue
+    print("flood: %d connections from %s, %d held open at the end, %d reconnects, %d 503s" %
+          (a.n, a.src, held, reconnects, refused))
+    return 0
+
+
 def cmd_freeport(a):
     s = socket.socket()
     s.bind((HOST, 0))
@@ -769,12 +849,20 @@ def main():
     q.add_argument("port", type=int)
     q.add_argument("n", type=int)
 
+    q = sub.add_parser("flood")
+    q.add_argument("port", type=int)
+    q.add_argument("n", type=int)
+    q.add_argument("--src", default="127.0.0.2")
+    q.add_argument("--seconds", type=float, default=10.0)
+    q.add_argument("--ready")
+
     sub.add_parser("freeport")
 
     a = p.parse_args()
     return {"req": cmd_req, "corpus": cmd_corpus, "pipeline": cmd_pipeline,
             "multipart": cmd_multipart, "slowloris": cmd_slowloris, "idle": cmd_idle,
-            "hold": cmd_hold, "stall": cmd_stall, "cap": cmd_cap, "freeport": cmd_freeport}[a.cmd](a)
+            "hold": cmd_hold, "stall": cmd_stall, "cap": cmd_cap, "flood": cmd_flood,
+            "freeport": cmd_freeport}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -132,8 +132,10 @@ start_server() {
 	return 1
 }
 
+# wrk's 200 connections below all come from 127.0.0.1: that address gets a
+# larger share than the default (the share itself is tested further down).
 if ! start_server main "$PXESTICK" --files "$FILES" --iso "$FIXTURES/archiso" --iso "$ISO" \
-	--keys "$FIXTURES/keys/ed25519.pub"; then
+	--keys "$FIXTURES/keys/ed25519.pub" --http-max-per-client 256; then
 	not_ok "pxestick serve starts and logs its serving line"
 	exit 1
 fi
@@ -555,6 +557,50 @@ slow_rc=$?
 check "slowloris: each of 20 trickling heads gets 408 and is closed at ~10 s" \
 	sh -c "cat '$TMPD/slow.out'; exit $slow_rc"
 note "slowloris: $(tail -n 1 "$TMPD/slow.out")"
+
+# ---- one address cannot lock out the others (http-max-per-client) ----
+
+# A server of its own, with the default caps.
+mkdir -p "$TMPD/flood-state" && chmod 777 "$TMPD/flood-state"
+if start_server flood "$PXESTICK" --files "$FILES" --iso "$ISO" --state "$TMPD/flood-state"; then
+FL_PORT=$PORT FL_PID=$SPID FL_LOG=$SLOG
+rm -f "$TMPD/flood.ready"
+hostile flood "$FL_PORT" 1500 --src 127.0.0.2 --seconds 12 --ready "$TMPD/flood.ready" \
+	> "$TMPD/flood.out" 2>&1 &
+FLOOD=$!
+pids="$pids $FLOOD"
+i=0
+while [ ! -e "$TMPD/flood.ready" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 2 # every one of the 1,500 has connected, the server holds its share
+# every_time N: N times over a few seconds, boot.ipxe within 1 s (no 503).
+every_time() {
+	n=0
+	while [ "$n" -lt "$1" ]; do
+		fast "http://127.0.0.1:$FL_PORT/boot.ipxe?memsize=4096" 1 || return 1
+		n=$((n + 1))
+		sleep 0.2
+	done
+}
+check "1,500 slow connections from 127.0.0.2: 127.0.0.1 gets boot.ipxe within 1 s, 20 times of 20" \
+	every_time 20
+: > "$TMPD/fast.notes"
+wait "$FLOOD"
+flood_share() {
+	cat "$TMPD/flood.out"
+	held=$(sed -n 's/.* \([0-9]*\) held open at the end.*/\1/p' "$TMPD/flood.out")
+	[ -n "$held" ] && [ "$held" -le 64 ] && [ "$held" -ge 1 ] &&
+		grep -q '127.0.0.2 has 64 connections open (http-max-per-client): refusing more with 503' "$FL_LOG"
+}
+check "... 127.0.0.2 held at most its 64 (http-max-per-client), the rest got 503, and the log says so" \
+	flood_share
+note "$(cat "$TMPD/flood.out")"
+kill "$FL_PID" 2> /dev/null
+else
+	not_ok "the server for the per-client test starts"
+fi
 
 # ---- SIGHUP during a transfer ----
 

@@ -117,7 +117,9 @@ crl() { # crl URL LOCAL [blksize]
 
 PORT=$(free_port 1)
 LOG=$TMPD/server.log
-if ! start_server "$LOG" "" -- --listen 127.0.0.1 --tftp-port "$PORT"; then
+# The 50 parallel transfers below all come from 127.0.0.1: that address
+# gets a larger share than the default (the share is tested further down).
+if ! start_server "$LOG" "" -- --listen 127.0.0.1 --tftp-port "$PORT" --tftp-max-per-client 64; then
 	not_ok "tftp: server starts"
 	exit 1
 fi
@@ -250,6 +252,29 @@ if start_server "$CAP_LOG" "" -- --listen 127.0.0.1 --tftp-port "$CAP_PORT" --tf
 	check "tftp: ... and the refusal is logged" grep -q 'transfers running (tftp-max-transfers)' "$CAP_LOG"
 else
 	not_ok "tftp: the capped server starts"
+fi
+kill "$SRV_PID" 2> /dev/null
+
+# One address gets its share (tftp-max-per-client), the others still boot.
+CAP_PORT=$(free_port 4)
+CAP_LOG=$TMPD/cap-client.log
+if start_server "$CAP_LOG" "" -- --tftp-port "$CAP_PORT" --tftp-max-per-client 3; then
+	TFTP_SRC=127.0.0.2 raw $H "$CAP_PORT" cap 3 forty-mb.bin 3 > "$TMPD/share.out" 2>&1 &
+	share=$!
+	i=0
+	until grep -q refused "$TMPD/share.out" || [ $i -ge 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "tftp: 127.0.0.2 holding its 3 (tftp-max-per-client): its 4th is refused" \
+		grep -q "transfer 4 refused: error 0 b'too many transfers from this client" "$TMPD/share.out"
+	hpa $H "$CAP_PORT" octet small.bin "$OUT/share-small"
+	same "... meanwhile 127.0.0.1 gets its file (tftp-hpa)" "$F/small.bin" "$OUT/share-small"
+	wait "$share"
+	check "tftp: ... the log names the address and the setting" \
+		grep -q 'refused: 127.0.0.2 has 3 transfers running (tftp-max-per-client)' "$CAP_LOG"
+else
+	not_ok "tftp: the server with tftp-max-per-client 3 starts"
 fi
 kill "$SRV_PID" 2> /dev/null
 

@@ -17,9 +17,14 @@ CMD, ARGS = sys.argv[3], sys.argv[4:]
 TIMEOUT = 5.0
 
 
+SRC = __import__("os").environ.get("TFTP_SRC")  # a source address, e.g. 127.0.0.2
+
+
 def sock():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(TIMEOUT)
+    if SRC:
+        s.bind((SRC, 0))
     return s
 
 
@@ -118,8 +123,10 @@ def cmd_expect_error():
 
 
 def cmd_cap():
-    """cap N NAME: N transfers held open (no ACKs), then one more is refused."""
+    """cap N NAME [HOLD_SECONDS]: N transfers held open (no ACKs), then one
+    more is refused; the N are held HOLD_SECONDS longer (default 0)."""
     n, name = int(ARGS[0]), ARGS[1].encode()
+    hold = float(ARGS[2]) if len(ARGS) > 2 else 0.0
     held = []
     for _ in range(n):
         s = sock()
@@ -134,7 +141,8 @@ def cmd_cap():
     op, code = struct.unpack("!HH", pkt[:4])
     if op != 5:
         fail("transfer %d was not refused: opcode %d" % (n + 1, op))
-    print("transfer %d refused: error %d %r" % (n + 1, code, pkt[4:-1]))
+    print("transfer %d refused: error %d %r" % (n + 1, code, pkt[4:-1]), flush=True)
+    time.sleep(hold)
     for s, peer in held:  # end them cleanly
         s.sendto(struct.pack("!HH", 5, 0) + b"test over\0", peer)
 

@@ -84,12 +84,16 @@ nb_appliance() {
 # or ovmf (romfile= off: OVMF's own PXE, then ipxe.efi over TFTP).
 nb_client() {
 	name=$1 fw=$2 nic=$3 mac=$4
-	nb_tap "$name" || return 1
+	# Interface names have 15 characters at most: a counter, not the name
+	# (in a file: watchers in subshells power machines on too).
+	NB_TAPS=$(($(cat "$TMPD/taps" 2>/dev/null || echo 0) + 1))
+	echo "$NB_TAPS" > "$TMPD/taps"
+	nb_tap "nbc$NB_TAPS" || return 1
 	: > "$TMPD/$name.log"
 	# shellcheck disable=SC2086
 	set -- -accel tcg -cpu max -m "${NB_CLIENT_MEM:-512}" -display none -monitor none \
-		-no-reboot -serial "file:$TMPD/$name.log" -boot n ${NB_CLIENT_EXTRA:-} \
-		-netdev "tap,id=n0,ifname=$name,script=no,downscript=no"
+		-no-reboot -serial "file:$TMPD/$name.log" -boot "${NB_CLIENT_BOOT:-n}" ${NB_CLIENT_EXTRA:-} \
+		-netdev "tap,id=n0,ifname=nbc$NB_TAPS,script=no,downscript=no"
 	if [ "$fw" = ovmf ]; then
 		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
 		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
@@ -100,7 +104,36 @@ nb_client() {
 	fi
 	ip netns exec "$NB_NS" "$QEMU" "$@" > "$TMPD/$name.qemu" 2>&1 &
 	NB_PIDS="$NB_PIDS $!"
+	echo $! > "$TMPD/$name.pid"
 	nb_now > "$TMPD/$name.t0"
+}
+
+# nb_local_disk FILE: a 1 MiB disk whose boot sector writes
+# "PXESTICK-LOCAL-DISK-BOOTED" to the first serial port and halts: the
+# machine's own disk, for the rows that must end up booting it.
+nb_local_disk() {
+	python3 - "$1" <<'PY'
+import sys
+msg = b"PXESTICK-LOCAL-DISK-BOOTED\r\n\0"
+code = bytes([
+    0xFA,                   # cli
+    0x31, 0xC0,             # xor ax, ax
+    0x8E, 0xD8,             # mov ds, ax
+    0xBE, 0x16, 0x7C,       # mov si, 0x7c16 (msg, right after the code)
+    0xBA, 0xF8, 0x03,       # mov dx, 0x3f8 (COM1)
+    0xAC,                   # next: lodsb
+    0x84, 0xC0,             # test al, al
+    0x74, 0x03,             # jz halt
+    0xEE,                   # out dx, al
+    0xEB, 0xF8,             # jmp next
+    0xF4,                   # halt: hlt
+    0xEB, 0xFD,             # jmp halt
+])
+assert len(code) == 0x16
+mbr = (code + msg).ljust(510, b"\0") + b"\x55\xaa"
+with open(sys.argv[1], "wb") as f:
+    f.write(mbr + b"\0" * (1024 * 1024 - 512))
+PY
 }
 
 # nb_ram_for ISO: the client RAM (MiB) the ISO's first entry needs, as

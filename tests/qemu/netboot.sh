@@ -22,6 +22,10 @@
 #                          signing certificate is not valid yet then)
 #             lowram       less RAM than the ISO needs: the menu must say
 #                          so and come back, and nothing boots
+#             bootonce     boot-once = yes: the client reaches SSH, is
+#                          powered on again, and boots its own disk (a
+#                          boot sector that prints a marker) from iPXE's
+#                          menu, with no key pressed and no kernel sent
 #
 # A row is judged by what the server sees -- /status.json on the
 # appliance: DHCP, boot.ipxe, kernel, root image, script.cfg -- and by an
@@ -54,13 +58,17 @@ fi
 ssh-keygen -q -t ed25519 -N '' -C pxestick-netboot-test -f "$TMPD/key" || exit 2
 ISO_NAME=$(basename "$ISO" .iso)
 # The menu's default entry after 2 s instead of 10: the rows are timed.
-# Rows with a variant ISO get it as their fixed entry (a reservation).
+# Every row's machine is listed (a client rule): in proxy mode unknown
+# machines would get the local disk.  Rows with a variant ISO get it as
+# their fixed entry (a reservation).
 {
 	printf 'menu-timeout = 2\nmenu-default = %s:0\n' "$ISO_NAME"
+	case " $* " in *"/bootonce"*) printf 'boot-once = yes\n' ;; esac
 	n=0
 	for sc in "$@"; do
 		for row in $(echo "${sc#*:}" | tr '+' ' '); do
 			n=$((n + 1))
+			printf 'client = 52:54:00:99:01:%02d name=%s\n' "$n" "$(echo "$row" | tr '/' '-')"
 			case ${row#*/} in
 			v87 | v70)
 				printf 'reserve = 52:54:00:99:01:%02d 10.99.0.%d archboot-%s:0\n' "$n" \
@@ -184,6 +192,38 @@ watch_lowram() {
 	fi
 }
 
+# watch_bootonce ROW MAC: the row reaches SSH (watch); then the machine is
+# powered on again and must boot its own disk, from the menu's default.
+watch_bootonce() {
+	row=$1 mac=$2
+	watch "$row" "$mac"
+	grep -q '^ok' "$TMPD/$row.result" || return
+	if ! nb_wait "$TMPD/appliance.log" "clients: $mac reached the live system" 30; then
+		echo "SSH worked, but the appliance did not record the client as done" > "$TMPD/$row.result"
+		return
+	fi
+	kill "$(cat "$TMPD/$row.pid")" 2>/dev/null
+	kernels=$(nb_console "$TMPD/appliance.log" | grep -c 'GET /iso/[^ ]*/vmlinuz')
+	menus=$(nb_console "$TMPD/appliance.log" | grep -c 'GET /boot.ipxe?memsize=.*default=done')
+	# strict: the firmware itself boots nothing but the network, so only
+	# iPXE's sanboot (the menu's "local" item) can reach the disk.
+	NB_CLIENT_BOOT=order=n,strict=on NB_CLIENT_EXTRA="-drive if=ide,format=raw,file=$TMPD/$row.disk" \
+		nb_client "$row-again" seabios virtio-net-pci "$mac"
+	if nb_wait "$TMPD/$row-again.log" 'PXESTICK-LOCAL-DISK-BOOTED' 240; then
+		record "$row" local
+		if [ "$(nb_console "$TMPD/appliance.log" | grep -c 'GET /boot.ipxe?memsize=.*default=done')" = "$menus" ]; then
+			echo "the disk booted, but pxestick's menu (default=done) was not fetched" > "$TMPD/$row.result"
+		elif [ "$(nb_console "$TMPD/appliance.log" | grep -c 'GET /iso/[^ ]*/vmlinuz')" != "$kernels" ]; then
+			echo "the disk booted, but a kernel was sent again" > "$TMPD/$row.result"
+		else
+			echo "ok local" > "$TMPD/$row.result"
+		fi
+	else
+		echo "the second boot did not reach the local disk in 240 s" > "$TMPD/$row.result"
+		cp "$TMPD/$row-again.log" "$TMPD/$row.log"
+	fi
+}
+
 scenario() {
 	mode=${1%%:*}
 	rows=$(echo "${1#*:}" | tr '+' ' ')
@@ -219,6 +259,9 @@ scenario() {
 		case $variant in
 		lowram) NB_CLIENT_MEM=$((RAM - 128)) ;;
 		rtc2015) NB_CLIENT_EXTRA="-rtc base=2015-01-01" ;;
+		bootonce)
+			nb_local_disk "$TMPD/$name.disk"
+			NB_CLIENT_EXTRA="-drive if=ide,format=raw,file=$TMPD/$name.disk" ;;
 		esac
 		export NB_CLIENT_MEM NB_CLIENT_EXTRA
 		case $client in
@@ -236,6 +279,7 @@ scenario() {
 		case $variant in
 		lowram) watch_lowram "$name" "$mac" & ;;
 		v70) watch_stalled "$name" "$mac" & ;;
+		bootonce) watch_bootonce "$name" "$mac" & ;;
 		*) watch "$name" "$mac" & ;;
 		esac
 		watchers="$watchers $!"
@@ -247,6 +291,8 @@ scenario() {
 		times="DHCP $(stage_time "$name" dhcp) s, boot.ipxe $(stage_time "$name" ipxe) s, kernel $(stage_time "$name" kernel) s, root image $(stage_time "$name" airootfs) s, script.cfg $(stage_time "$name" script) s, SSH $(stage_time "$name" ssh) s"
 		if grep -q '^ok flagged' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: no script.cfg (as archiso v45-v70 do), and /status.json flags it with the recovering command (root image $(stage_time "$name" airootfs) s, flagged $(stage_time "$name" flagged) s)"
+		elif grep -q '^ok local' "$TMPD/$name.result" 2>/dev/null; then
+			ok "$mode/$row: reached SSH ($times), then on its next network boot the menu took the local disk by itself (disk booted $(stage_time "$name" local) s after the first power-on)"
 		elif grep -q '^ok menu' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: the menu said the machine has too little RAM and came back; no kernel was sent"
 		elif grep -q '^ok' "$TMPD/$name.result" 2>/dev/null; then
@@ -262,7 +308,7 @@ scenario() {
 	cp "$TMPD"/*.log "$BUILD/netboot-logs/" 2>/dev/null
 	for row in $rows; do
 		name=$(echo "$row" | tr '/' '-')
-		rm -f "$TMPD/$name.stages" "$TMPD/$name.result" "$TMPD/$name.log"
+		rm -f "$TMPD/$name.stages" "$TMPD/$name.result" "$TMPD/$name.log" "$TMPD/$name-again.log"
 	done
 }
 

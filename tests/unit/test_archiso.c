@@ -274,7 +274,7 @@ TEST(archiso_ipxe_menu_quotes_titles)
 	struct archiso a;
 	const struct archiso *list[1] = { &a };
 	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1 }, 5,
-		0, 0, 0 };
+		0, 0, 0, ARCHISO_DEFAULT_ENTRY };
 	struct buf out;
 
 	make_iso(&a, "arch.iso", 0);
@@ -312,7 +312,7 @@ TEST(archiso_ipxe_ram_check_and_memtest)
 	struct archiso a;
 	const struct archiso *list[1] = { &a };
 	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1 }, 5,
-		0, 0, 1024 };
+		0, 0, 1024, ARCHISO_DEFAULT_ENTRY };
 	struct buf out;
 
 	make_iso(&a, "arch.iso", 0);

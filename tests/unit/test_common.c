@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "common/addrcount.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
@@ -75,4 +76,63 @@ TEST(net_server_url_unmaps_ipv4)
 	inet_pton(AF_INET, "192.0.2.7", &a4.sin_addr);
 	net_server_url((struct sockaddr *)&a4, 0, out, sizeof(out));
 	CHECK_STR(out, "http://192.0.2.7");
+}
+
+/* The per-client counts against a plain model, with enough churn that
+ * deletions move entries inside probe runs. */
+TEST(addrcount_matches_a_model)
+{
+	struct addrcount ac;
+	unsigned model[300];
+	uint32_t rnd = 12345;
+
+	memset(model, 0, sizeof(model));
+	CHECK_INT(addrcount_init(&ac, 200), 0);
+	for (int step = 0; step < 200000; step++) {
+		struct sockaddr_in a;
+		unsigned k;
+
+		rnd = rnd * 1103515245u + 12345u;
+		k = (rnd >> 8) % 300;
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(0x0a000000u + k * 7919u);
+		if ((rnd >> 20) & 1) {
+			addrcount_dec(&ac, (struct sockaddr *)&a);
+			if (model[k] > 0)
+				model[k]--;
+		} else if (addrcount_inc(&ac, (struct sockaddr *)&a) == 0) {
+			model[k]++;
+		}
+		if (addrcount_get(&ac, (struct sockaddr *)&a) != model[k]) {
+			test_fail(__FILE__, __LINE__, "step %d: address %u: %u, want %u", step, k,
+			    addrcount_get(&ac, (struct sockaddr *)&a), model[k]);
+			break;
+		}
+	}
+	for (unsigned k = 0; k < 300; k++) {
+		struct sockaddr_in a;
+
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(0x0a000000u + k * 7919u);
+		CHECK_INT(addrcount_get(&ac, (struct sockaddr *)&a), model[k]);
+	}
+	addrcount_free(&ac);
+	/* ::ffff:a.b.c.d is a.b.c.d */
+	CHECK_INT(addrcount_init(&ac, 4), 0);
+	{
+		struct sockaddr_in6 m;
+		struct sockaddr_in a;
+
+		memset(&m, 0, sizeof(m));
+		m.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, "::ffff:192.0.2.9", &m.sin6_addr);
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		inet_pton(AF_INET, "192.0.2.9", &a.sin_addr);
+		CHECK_INT(addrcount_inc(&ac, (struct sockaddr *)&m), 0);
+		CHECK_INT(addrcount_get(&ac, (struct sockaddr *)&a), 1);
+	}
+	addrcount_free(&ac);
 }

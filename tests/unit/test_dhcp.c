@@ -293,9 +293,9 @@ TEST(dhcp_policy_table)
 	CHECK(strstr(b.why, "ARM 64-bit UEFI (11)") != NULL && strstr(b.why, "x86_64") != NULL);
 	classify((const uint8_t *)"\x4d\x04iPXE", 6, &ci);
 	cfg.http_port = 80;
-	dhcp_policy_decide(&cfg, &ci, "arch-2024", &b);
+	dhcp_policy_decide(&cfg, &ci, &(struct dhcp_menu){ "arch-2024", NULL }, &b);
 	CHECK_STR(b.file, "http://10.99.0.1/boot.ipxe?entry=arch-2024");
-	dhcp_policy_decide(&cfg, &ci, "bad entry&x", &b);
+	dhcp_policy_decide(&cfg, &ci, &(struct dhcp_menu){ "bad entry&x", NULL }, &b);
 	CHECK_STR(b.file, "http://10.99.0.1/boot.ipxe");
 	cfg.http_port = 0;
 	dhcp_policy_decide(&cfg, &ci, NULL, &b);

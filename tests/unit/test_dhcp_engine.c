@@ -459,3 +459,195 @@ TEST(dhcp_engine_proxy_and_probing)
 	run_rows(probing_rows, 1);
 	engine_teardown();
 }
+
+/* Who boots (clients.h) as the wire shows it: per mode, per rule. */
+TEST(dhcp_engine_client_rules)
+{
+	static const struct row proxy_rows[] = {
+		/* unknown, auto beside another server: the menu defaults to the disk */
+		R(MSG, DHCPDISCOVER, 3, IPXE, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NULL, "/boot.ipxe?default=local", NULL,
+		    "iPXE: http://" NET "1/boot.ipxe?default=local", NULL),
+		/* firmware PXE still gets iPXE: the choice is made in its menu */
+		R(MSG, DHCPDISCOVER, 2, BIOS, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NULL, "undionly.kpxe", NULL, "undionly.kpxe", NULL),
+		/* ignore: no answer at all, on 67 and on 4011 */
+		R(MSG, DHCPDISCOVER, 0x0a, BIOS, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_IGNORE, 0, NULL, NULL, NULL, "52:54:00:00:00:0a: ignored (its rule)",
+		    NULL),
+		R(MSG, DHCPREQUEST, 0x0a, UEFI, NULL, NULL, "192.168.1.60", NULL, 1,
+		    DHCP_PLAN_IGNORE, 0, NULL, NULL, NULL, "ignored", NULL),
+		/* a listed machine: its entry */
+		R(MSG, DHCPDISCOVER, 0x0b, IPXE, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NULL, "/boot.ipxe?entry=arch.iso:2", NULL,
+		    "?entry=arch.iso:2", NULL),
+		/* menu: waits for a choice */
+		R(MSG, DHCPDISCOVER, 0x0c, IPXE, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NULL, "/boot.ipxe?default=wait", NULL, "?default=wait",
+		    NULL),
+		/* done once: the disk, quickly */
+		R(MSG, DHCPDISCOVER, 0x0d, IPXE, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NULL, "/boot.ipxe?default=done", NULL, "?default=done",
+		    NULL),
+	};
+	static const struct row auth_rows[] = {
+		/* unknown, auto alone: it boots (no ?default) */
+		R(MSG, DHCPDISCOVER, 3, IPXE, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_PROBE, 0, NULL, NULL, NULL, NULL, NET "100"),
+		R(PROBED, 0, 3, IPXE, NET "100", NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NET "100", "http://" NET "1/boot.ipxe", NULL,
+		    "iPXE: http://" NET "1/boot.ipxe", NULL),
+		/* ignore on our own network: an address, no boot file */
+		R(MSG, DHCPDISCOVER, 0x0a, BIOS, NULL, NULL, NULL, NULL, 0,
+		    DHCP_PLAN_PROBE, 0, NULL, NULL, NULL, NULL, NET "101"),
+		R(PROBED, 0, 0x0a, BIOS, NET "101", NULL, NULL, NULL, 0,
+		    DHCP_PLAN_SEND, DHCPOFFER, NET "101", NULL, NULL, "ignored (its rule)", NULL),
+	};
+	struct clients c;
+	struct client_rule r;
+	struct dhcp_plan p;
+	char err[160];
+	static const char *const rules[] = {
+		"52:54:00:00:00:0a ignore", "52:54:00:00:00:0b entry=arch.iso:2 name=lab",
+		"52:54:00:00:00:0c menu", "52:54:00:00:00:0d",
+	};
+	static const uint8_t done_mac[6] = { 0x52, 0x54, 0, 0, 0, 0x0d };
+
+	clients_init(&c);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		CHECK_INT(client_rule_parse(rules[i], strlen(rules[i]), &r, err, sizeof(err)), 0);
+		CHECK_INT(clients_add(&c, &r, "t", err, sizeof(err)), 0);
+	}
+	c.boot_once = 1;
+	CHECK_INT(clients_mark_done(&c, done_mac, 5), 1);
+
+	engine_setup(DHCP_STATE_PROXY);
+	eng.clients = &c;
+	run_rows(proxy_rows, sizeof(proxy_rows) / sizeof(proxy_rows[0]));
+	/* the client table hears who was turned away, and why */
+	make_msg(&proxy_rows[2]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.status, DHCP_STATUS_BOOT);
+	CHECK(p.ev.turned_away);
+	CHECK_STR(p.ev.policy, "ignored");
+	make_msg(&proxy_rows[0]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK(p.ev.turned_away);
+	CHECK_STR(p.ev.policy, "local disk by default");
+	make_msg(&proxy_rows[4]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK(!p.ev.turned_away);
+	CHECK_STR(p.ev.name, "lab");
+	make_msg(&proxy_rows[6]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_STR(p.ev.policy, "done, next boot: local disk");
+	engine_teardown();
+
+	engine_setup(DHCP_STATE_AUTHORITATIVE);
+	eng.clients = &c;
+	run_rows(auth_rows, sizeof(auth_rows) / sizeof(auth_rows[0]));
+	/* offered again at once (their leases): exactly these boot files */
+	make_msg(&auth_rows[0]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.kind, DHCP_PLAN_SEND);
+	CHECK_INT(dhcp_msg_parse(&msg, p.reply, p.len, &(const char *){ NULL }), 0);
+	CHECK_STR(msg.file, "http://" NET "1/boot.ipxe");
+	make_msg(&auth_rows[2]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.kind, DHCP_PLAN_SEND);
+	CHECK_INT(dhcp_msg_parse(&msg, p.reply, p.len, &(const char *){ NULL }), 0);
+	CHECK_STR(msg.file, "");
+	CHECK(msg.yiaddr.s_addr == ip(NET "101").s_addr);
+	CHECK(dhcp_msg_opt(&msg, DHCP_OPT_BOOTFILE, &(size_t){ 0 }) == NULL);
+	engine_teardown();
+	clients_free(&c);
+}
+
+/* Another PXE boot server, as its replies on port 68 show it. */
+static void
+reply_msg(const char *vc, const char *file, const char *yiaddr, const char *sid)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0, 0, 0, 0x42 };
+	struct dhcp_out o;
+	struct in_addr a = ip(sid);
+
+	dhcp_out_request(&o, raw, sizeof(raw), 0x1234, mac, DHCPOFFER);
+	raw[0] = BOOTREPLY;
+	if (yiaddr != NULL)
+		memcpy(raw + 16, &(struct in_addr){ ip(yiaddr).s_addr }, 4);
+	if (vc != NULL)
+		dhcp_out_opt(&o, DHCP_OPT_VENDOR_CLASS, vc, strlen(vc));
+	if (file != NULL)
+		dhcp_out_opt(&o, DHCP_OPT_BOOTFILE, file, strlen(file));
+	if (sid != NULL)
+		dhcp_out_opt(&o, DHCP_OPT_SERVER_ID, &a, 4);
+	raw_len = dhcp_out_finish(&o);
+	CHECK_INT(dhcp_msg_parse(&msg, raw, raw_len, &(const char *){ NULL }), 0);
+}
+
+TEST(dhcp_engine_other_boot_servers)
+{
+	struct dhcp_boot_server bs;
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(67) };
+
+	engine_setup(DHCP_STATE_PROXY);
+	from.sin_addr = ip("192.168.1.9");
+	/* a proxyDHCP offer: PXEClient, no address */
+	reply_msg("PXEClient", "pxelinux.0", NULL, "192.168.1.9");
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 1);
+	CHECK(bs.addr.s_addr == ip("192.168.1.9").s_addr);
+	CHECK_STR(bs.what, "proxyDHCP, boot file pxelinux.0");
+	/* a DHCP server that hands out a boot file with the address */
+	reply_msg(NULL, "wds\\x64\\wdsnbp.com\x01", "192.168.1.70", "192.168.1.1");
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 1);
+	CHECK(bs.addr.s_addr == ip("192.168.1.1").s_addr);
+	CHECK_STR(bs.what, "DHCP with boot information, boot file wds\\x64\\wdsnbp.com?");
+	/* a plain DHCP offer is no boot server */
+	reply_msg(NULL, NULL, "192.168.1.70", "192.168.1.1");
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 0);
+	/* an answer from port 4011 is one, even without a file */
+	from.sin_port = htons(4011);
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 1);
+	CHECK(strstr(bs.what, "(port 4011)") != NULL);
+	/* our own replies are not */
+	from.sin_port = htons(67);
+	from.sin_addr = ip(NET "1");
+	reply_msg("PXEClient", "undionly.kpxe", NULL, NET "1");
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 0);
+	/* a request is not a reply */
+	reply_msg("PXEClient", NULL, NULL, "192.168.1.9");
+	msg.op = BOOTREQUEST;
+	CHECK_INT(dhcp_engine_boot_server(&eng, &msg, &from, &bs), 0);
+	engine_teardown();
+}
+
+TEST(dhcp_pick_proxy_addr_follows_the_network)
+{
+	struct dhcp_ifaddr a[3] = {
+		{ ip(NET "1"), ip("255.255.255.0") },
+		{ ip("192.168.1.57"), ip("255.255.255.0") },
+		{ ip("172.16.0.4"), ip("255.255.0.0") },
+	};
+	struct in_addr none = { 0 }, got;
+
+	/* the site's server on 192.168.1.0/24: the lease there */
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), none, ip("192.168.1.1"));
+	CHECK(got.s_addr == ip("192.168.1.57").s_addr);
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), none, ip("172.16.200.1"));
+	CHECK(got.s_addr == ip("172.16.0.4").s_addr);
+	/* the server behind a relay: the subnet of an address it gave here */
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), ip("192.168.1.80"), ip("10.200.0.1"));
+	CHECK(got.s_addr == ip("192.168.1.57").s_addr);
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), ip("172.16.9.9"), ip("192.168.1.1"));
+	CHECK(got.s_addr == ip("172.16.0.4").s_addr);
+	/* no server known, or none on a subnet we carry: the configured one */
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), none, none);
+	CHECK(got.s_addr == ip(NET "1").s_addr);
+	got = dhcp_pick_proxy_addr(a, 3, ip(NET "1"), ip("10.2.2.2"), ip("10.1.1.1"));
+	CHECK(got.s_addr == ip(NET "1").s_addr);
+	/* the configured one gone: the first */
+	got = dhcp_pick_proxy_addr(a + 1, 2, ip(NET "1"), none, none);
+	CHECK(got.s_addr == ip("192.168.1.57").s_addr);
+	got = dhcp_pick_proxy_addr(a, 0, ip(NET "1"), none, none);
+	CHECK_INT(got.s_addr, 0);
+}
