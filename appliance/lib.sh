@@ -320,6 +320,29 @@ net_env_write() {
 	} >"$RUN/net.env.tmp" && mv "$RUN/net.env.tmp" "$RUN/net.env"
 }
 
+# ---- the clock -----------------------------------------------------------------
+
+# clock_floor CONF: a clock earlier than pxestick.conf's `clock = ` (UTC) is
+# set to it, and the hardware clock with it: a machine whose battery is flat
+# boots in 2000, and every signature the live system checks fails then.
+# Later than it is left alone, so the line can stay in the file.
+clock_floor() {
+	want=$(conf_get "$1" clock | tr T ' ')
+	[ -n "$want" ] || return 0
+	w=$(date -u -d "$want" +%s 2>/dev/null) || {
+		say "clock: pxestick.conf's clock = $want is not a date (YYYY-MM-DD HH:MM)"
+		return 0
+	}
+	now=$(date -u +%s)
+	[ "$now" -lt "$w" ] || return 0
+	if date -u -s "@$w" >/dev/null 2>&1; then
+		hwclock -u -w 2>/dev/null
+		field clock "was $(date -u -d "@$now" '+%Y-%m-%d %H:%M') UTC, set to $want (pxestick.conf)"
+	else
+		field clock "reads $(date -u '+%Y-%m-%d %H:%M') UTC, earlier than $want, but cannot be set"
+	fi
+}
+
 # ---- what pxestick serves ---------------------------------------------------
 
 # keys_find: print the keys file to use when pxestick.conf names none:
@@ -380,6 +403,17 @@ serve_args() {
 	if ! conf_has "$conf" keys; then
 		k=$(keys_find)
 		[ -z "$k" ] || printf '%s\n' --keys "${k#"$STICK"/}"
+	fi
+	# The time: the live system waits for it (pacman-init).
+	conf_has "$conf" ntp || printf '%s\n' --ntp yes
+	# Offline installs: the site's own steps, a pacman repository, archinstall.
+	if ! conf_has "$conf" extra-scripts && [ -d "$STICK/script.d" ]; then
+		printf '%s\n' --extra-scripts script.d
+	fi
+	if ! conf_has "$conf" share; then
+		for d in repo archinstall; do
+			[ ! -d "$STICK/$d" ] || printf '%s\n' --share "$d $d"
+		done
 	fi
 	# Client rules, one line per MAC (pxestick.conf's `client =` lines add).
 	if ! conf_has "$conf" clients; then

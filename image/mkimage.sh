@@ -5,7 +5,9 @@
 # code through mtools (--offset), gptmbr.bin goes into the MBR.
 #
 #   sh image/mkimage.sh [--iso FILE]... [--keys FILE] [--conf FILE]
-#                       [--size SIZE] WORKDIR OUT
+#                       [--add DIR]... [--size SIZE] WORKDIR OUT
+#   --add DIR: DIR (script.d, repo, archinstall, clients...) copied to the
+#   top of the stick
 #
 # WORKDIR holds image/kernel.sh's (kernel/vmlinuz) and image/initramfs.sh's output
 # (initrd.img).  OUT: the image file (replaced).  SIZE: the whole image, as
@@ -42,6 +44,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 isos=
 keys=
 conf=
+adds=
 size=
 while [ $# -gt 2 ]; do
 	case $1 in
@@ -49,12 +52,14 @@ while [ $# -gt 2 ]; do
 $2" ;;
 	--keys) keys=$2 ;;
 	--conf) conf=$2 ;;
+	--add) adds="$adds
+$2" ;;
 	--size) size=$2 ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
 done
-[ $# -eq 2 ] || die "usage: mkimage.sh [--iso FILE]... [--keys FILE] [--conf FILE] [--size SIZE] WORKDIR OUT"
+[ $# -eq 2 ] || die "usage: mkimage.sh [--iso FILE]... [--keys FILE] [--conf FILE] [--add DIR]... [--size SIZE] WORKDIR OUT"
 work=$1
 out=$2
 PXESTICK_BIN=${PXESTICK_BIN:-build/pxestick}
@@ -115,6 +120,10 @@ else
 		>"$stage/pxestick.conf"
 fi
 [ -z "$keys" ] || cp "$keys" "$stage/authorized_keys"
+printf '%s\n' "$adds" | sed '/^$/d' | while IFS= read -r d; do
+	[ -e "$d" ] || die "--add $d: no such file or directory"
+	cp -RL "$d" "$stage/"
+done
 # The ISOs are copied straight from where they are (no staging copy).
 isobytes=0
 printf '%s\n' "$isos" | sed '/^$/d' >"$work/isos.txt"

@@ -5,6 +5,8 @@
  * March), and year yoe of a 400-year era starts yoe * 365 + yoe/4 - yoe/100
  * days into it.
  */
+#include <stdio.h>
+
 #include "common/civil.h"
 
 #define EPOCH_SHIFT  719468     /* days from 0000-03-01 to 1970-01-01 */
@@ -45,4 +47,67 @@ civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Two or four digits at s as a number, or -1. */
+static int
+digits(const char *s, unsigned n)
+{
+	int v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static unsigned
+month_days(int64_t y, unsigned m)
+{
+	return (unsigned)(civil_to_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) -
+	    civil_to_days(y, m, 1));
+}
+
+int
+civil_parse_utc(const char *s, int64_t *t)
+{
+	size_t len = 0;
+	int y, mo, d, h = 0, mi = 0, se = 0;
+
+	while (s[len] != '\0' && len < 20)
+		len++;
+	if ((len != 10 && len != 16 && len != 19) || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (len >= 16) {
+		if ((s[10] != ' ' && s[10] != 'T') || s[13] != ':')
+			return -1;
+		h = digits(s + 11, 2);
+		mi = digits(s + 14, 2);
+		if (len == 19 && (s[16] != ':' || (se = digits(s + 17, 2)) < 0))
+			return -1;
+	}
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > month_days(y, (unsigned)mo) ||
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || se > 59)
+		return -1;
+	*t = civil_to_days(y, (unsigned)mo, (unsigned)d) * CIVIL_SECS_PER_DAY + h * 3600 +
+	    mi * 60 + se;
+	return 0;
+}
+
+char *
+civil_format_utc(int64_t t, char *out, unsigned long size)
+{
+	int64_t days = civil_floor_div(t, CIVIL_SECS_PER_DAY), y;
+	int64_t secs = t - days * CIVIL_SECS_PER_DAY;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, size, "%04lld-%02u-%02u %02lld:%02lld", (long long)y, m, d,
+	    (long long)(secs / 3600), (long long)(secs % 3600 / 60));
+	return out;
 }

@@ -54,6 +54,8 @@
 #define KEYS_MAX_ERROR          256
 /* Bytes of the --extra script embedded in script.cfg. */
 #define KEYS_MAX_EXTRA          (256u * 1024)
+/* Steps in script.cfg (extra-scripts' *.sh, and pxestick's own). */
+#define KEYS_MAX_STEPS          64
 
 /* ---- Arch ISO knowledge (services/archiso) ---- */
 
@@ -196,6 +198,10 @@
 /* proxy: the interface's addresses are read again at most this often
  * (ms) to point boot information at the right one. */
 #define DHCP_PROXY_ADDR_MS      2000
+/* NTP: a request is read into this many bytes (the 48-byte header and
+ * room to see that a longer one is longer), this many per loop turn. */
+#define NTP_MAX_REQUEST         1024
+#define NTP_REQUESTS_PER_TURN   64
 /* The link is looked at this often (ms): a cable moved to another
  * network is noticed within it. */
 #define DHCP_LINK_POLL_MS       1000

@@ -114,6 +114,114 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t size)
 	return out;
 }
 
+/* d->local from the packet info of mh. */
+static void
+dgram_local(int family, struct msghdr *mh, struct net_dgram *d)
+{
+	memset(&d->local, 0, sizeof(d->local));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&d->local;
+
+		l->sin6_family = AF_INET6;
+		d->local_len = sizeof(*l);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				l->sin6_addr = pi.ipi6_addr;
+				if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+					l->sin6_scope_id = (uint32_t)pi.ipi6_ifindex;
+			}
+	} else {
+		struct sockaddr_in *l = (struct sockaddr_in *)&d->local;
+
+		l->sin_family = AF_INET;
+		d->local_len = sizeof(*l);
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				/* spec_dst: our address, also for broadcasts. */
+				l->sin_addr = pi.ipi_spec_dst;
+			}
+	}
+}
+
+ssize_t
+net_dgram_recv(int fd, int family, void *buf, size_t cap, struct net_dgram *d)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf;
+	struct iovec iov = { buf, cap };
+	struct msghdr mh;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(d, 0, sizeof(*d));
+	mh.msg_name = &d->peer;
+	mh.msg_namelen = sizeof(d->peer);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.b;
+	mh.msg_controllen = sizeof(cbuf.b);
+	n = recvmsg(fd, &mh, 0);
+	if (n < 0)
+		return -1;
+	d->peer_len = mh.msg_namelen;
+	d->truncated = (mh.msg_flags & MSG_TRUNC) != 0;
+	dgram_local(family, &mh, d);
+	return n;
+}
+
+int
+net_dgram_reply(int fd, const struct net_dgram *d, const void *buf, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_name = (void *)(uintptr_t)&d->peer;
+	mh.msg_namelen = d->peer_len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.b;
+	c = (struct cmsghdr *)cbuf.b;
+	if (d->local.ss_family == AF_INET6) {
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = ((const struct sockaddr_in6 *)&d->local)->sin6_addr;
+		pi.ipi6_ifindex = ((const struct sockaddr_in6 *)&d->local)->sin6_scope_id;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&d->local)->sin_addr;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
 char *
 net_host_str(const struct sockaddr *sa, char *out, size_t size)
 {

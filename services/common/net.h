@@ -47,6 +47,23 @@ char *net_host_str(const struct sockaddr *sa, char *out, size_t size);
  */
 void net_server_url(const struct sockaddr *local, uint16_t http_port, char *out, size_t size);
 
+/*
+ * Datagram services on a socket from net_listen(): receive one datagram
+ * with the local address it arrived at (from IP_PKTINFO / IPV6_PKTINFO;
+ * for a broadcast, the interface's address), and answer from that
+ * address, so a client that asked one of several addresses hears back
+ * from it.
+ */
+struct net_dgram {
+	struct sockaddr_storage peer, local;
+	socklen_t peer_len, local_len;
+	int truncated;                  /* longer than the buffer (cut) */
+};
+/* The length, or -1 with errno (EAGAIN: none left). */
+ssize_t net_dgram_recv(int fd, int family, void *buf, size_t cap, struct net_dgram *d);
+/* Send len bytes to d's peer from d's local address: 0, or -1 with errno. */
+int net_dgram_reply(int fd, const struct net_dgram *d, const void *buf, size_t len);
+
 /* "52:54:00:12:34:56" (out: NET_MAC_STR bytes).  Returns out. */
 char *net_mac_str(const uint8_t mac[6], char *out);
 

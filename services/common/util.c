@@ -1,6 +1,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 int
@@ -40,6 +41,25 @@ parse_digits(const void *p, size_t n)
 		v = v * 10 + (c[i] - '0');
 	}
 	return v;
+}
+
+const char *
+url_query_param(const char *q, size_t qlen, const char *name, size_t *len)
+{
+	size_t k = strlen(name);
+	const char *end = q + qlen;
+
+	while (q != NULL && q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		size_t n = amp ? (size_t)(amp - q) : (size_t)(end - q);
+
+		if (n > k && memcmp(q, name, k) == 0 && q[k] == '=') {
+			*len = n - k - 1;
+			return q + k + 1;
+		}
+		q = amp != NULL ? amp + 1 : NULL;
+	}
+	return NULL;
 }
 
 int

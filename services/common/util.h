@@ -34,6 +34,10 @@ static inline uint32_t load_be32(const unsigned char *p)
 	return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
 }
 
+/* The value of parameter name in a URL query q[0..qlen) ("a=1&b=2"): its
+ * bytes (*len of them, not decoded), or NULL. */
+const char *url_query_param(const char *q, size_t qlen, const char *name, size_t *len);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read fd to its end into buf (cap bytes), retrying on EINTR and short

@@ -54,6 +54,7 @@ struct dhcp_config {
 	struct in_addr pool_start, pool_end;
 	uint32_t lease_time;            /* seconds */
 	struct in_addr router, dns;     /* 0: not sent */
+	int ntp;                        /* we serve time: option 42 names our address */
 	const char *efi_boot;           /* "ipxe.efi" or "snponly.efi" */
 	const struct dhcp_reservation *reserve;
 	size_t n_reserve;

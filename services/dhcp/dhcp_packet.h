@@ -65,6 +65,7 @@ enum dhcp_type {
 #define DHCP_OPT_DNS            6
 #define DHCP_OPT_HOSTNAME       12
 #define DHCP_OPT_BROADCAST      28
+#define DHCP_OPT_NTP            42   /* NTP servers (RFC 2132 8.3) */
 #define DHCP_OPT_VENDOR         43   /* vendor-specific (PXE: encapsulated) */
 #define DHCP_OPT_REQUESTED_IP   50
 #define DHCP_OPT_LEASE_TIME     51

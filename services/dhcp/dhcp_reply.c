@@ -8,8 +8,18 @@
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+/* Did m's parameter request list (option 55) ask for code? */
+static int
+asked(const struct dhcp_msg *m, uint8_t code)
+{
+	size_t len;
+	const uint8_t *p = dhcp_msg_opt(m, DHCP_OPT_PARAM_LIST, &len);
+
+	return p != NULL && memchr(p, code, len) != NULL;
+}
+
 static void
-net_options(struct dhcp_out *o, const struct dhcp_subnet *n)
+net_options(struct dhcp_out *o, const struct dhcp_subnet *n, const struct dhcp_msg *m)
 {
 	struct in_addr b = { (n->addr.s_addr & n->mask.s_addr) | ~n->mask.s_addr };
 
@@ -19,6 +29,10 @@ net_options(struct dhcp_out *o, const struct dhcp_subnet *n)
 		dhcp_out_opt_addr(o, DHCP_OPT_ROUTER, n->router);
 	if (n->dns.s_addr != 0)
 		dhcp_out_opt_addr(o, DHCP_OPT_DNS, n->dns);
+	/* Only when asked: systemd-networkd asks (UseNTP=, the default) and
+	 * hands it to timesyncd; firmware never does. */
+	if (n->ntp.s_addr != 0 && asked(m, DHCP_OPT_NTP))
+		dhcp_out_opt_addr(o, DHCP_OPT_NTP, n->ntp);
 }
 
 static void
@@ -73,7 +87,7 @@ dhcp_reply_build(const struct dhcp_msg *m, const struct dhcp_reply_opts *ro,
 			    (uint32_t)((uint64_t)ro->lease_time * 7 / 8));
 		}
 		if (ro->net != NULL)
-			net_options(&o, ro->net);
+			net_options(&o, ro->net, m);
 		if (ro->boot != NULL && ro->boot->kind != DHCP_BOOT_NONE)
 			boot_options(&o, ro);
 	}

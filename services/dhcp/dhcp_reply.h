@@ -35,6 +35,7 @@ struct dhcp_dest {
 struct dhcp_subnet {
 	struct in_addr addr, mask;
 	struct in_addr router, dns;     /* 0: not sent */
+	struct in_addr ntp;             /* 0: not sent; else sent when asked for */
 };
 
 struct dhcp_reply_opts {

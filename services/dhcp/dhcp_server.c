@@ -331,6 +331,8 @@ engine_init(struct dhcp_server *s)
 	e->net.mask.s_addr = htonl(cfg->prefix == 0 ? 0 : ~0u << (32 - cfg->prefix));
 	e->net.router = cfg->router;
 	e->net.dns = cfg->dns;
+	if (cfg->ntp)
+		e->net.ntp = cfg->address;
 	e->lease_time = cfg->lease_time;
 	e->http_port = cfg->http_port;
 	e->tftp_port = cfg->tftp_port;

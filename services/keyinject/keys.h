@@ -122,9 +122,12 @@ int keys_scan_next(struct keys_scan *s);
  *      over /root/.ssh/authorized_keys: running it again gives the same file;
  *   2. runs `systemctl start sshd`; on failure it says so on stderr, goes
  *      on, and exits non-zero at the end;
- *   3. runs the extra script, if any: written to a temporary file and
- *      executed directly when it starts with "#!", else run with sh; a
- *      failure makes script.cfg exit non-zero.  CRLF line ends are cut to LF.
+ *   3. runs the steps, if any, in order: each is written to a temporary
+ *      file and run in its own process (executed directly when it starts
+ *      with "#!", else with sh), its name said first ("pxestick: step
+ *      NAME"); a step that fails is said ("... FAILED (exit N)") and makes
+ *      script.cfg exit non-zero at the end, and the next step still runs.
+ *      CRLF line ends are cut to LF.
  * Testing only: with PXESTICK_ROOT=DIR in its environment the script
  * installs below DIR instead of /, skips chown, and runs sshd's start
  * through $PXESTICK_SYSTEMCTL if that is set (not at all otherwise).
@@ -136,19 +139,34 @@ int keys_scan_next(struct keys_scan *s);
  */
 typedef void keys_report_fn(void *ctx, const struct keys_scan *s, int result);
 
+/* A step script.cfg runs after the keys: its name (for people: a file
+ * name) and its text. */
+struct keys_step {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
 /*
- * Write script.cfg for the authorized_keys bytes keys[0..keys_len) and an
- * optional extra script (extra may be NULL when extra_len is 0) into out
- * (size bytes, NUL-terminated when size > 0).  s is scratch space; after
- * the call it holds the counts (s->nkeys, s->nbad).  report may be NULL.
+ * Is a step's text embeddable?  0; or -1 with why pointing at a static
+ * reason (a NUL byte, over KEYS_MAX_EXTRA).
+ */
+int keys_step_check(const char *text, size_t len, const char **why);
+
+/*
+ * Write script.cfg for the authorized_keys bytes keys[0..keys_len) and
+ * the steps steps[0..n_steps) into out (size bytes, NUL-terminated when
+ * size > 0).  s is scratch space; after the call it holds the counts
+ * (s->nkeys, s->nbad).  report may be NULL.
  *
  * Returns the script's length (NUL excluded); when that is >= size, the
  * output was cut and the call must be repeated with a larger buffer (the
- * length is the same for the same input).  Returns 0 and sets *err when
- * the extra script cannot be embedded (NUL byte, over KEYS_MAX_EXTRA).
+ * length is the same for the same input).  Returns 0 and sets *err when a
+ * step cannot be embedded (keys_step_check), or there are more than
+ * KEYS_MAX_STEPS.
  */
 size_t keys_script(char *out, size_t size, const void *keys, size_t keys_len,
-    const char *extra, size_t extra_len, struct keys_scan *s,
+    const struct keys_step *steps, size_t n_steps, struct keys_scan *s,
     keys_report_fn *report, void *ctx, const char **err);
 
 #endif

@@ -21,7 +21,7 @@
 
 static const char keys_usage[] =
     "usage: pxestick keys check FILE\n"
-    "       pxestick keys script FILE [--extra SCRIPT]\n"
+    "       pxestick keys script FILE [--extra SCRIPT]...\n"
     "\n"
     "Check an authorized_keys file, or turn it into script.cfg for the Arch live\n"
     "system.\n"
@@ -29,7 +29,9 @@ static const char keys_usage[] =
     "            FILE:LINE: ok TYPE BITS FINGERPRINT [COMMENT]\n"
     "          one line per problem on stderr: FILE:LINE: MESSAGE\n"
     "  script  script.cfg on stdout: installs exactly the valid keys for root,\n"
-    "          starts sshd, then runs SCRIPT; lines left out go to stderr\n"
+    "          starts sshd, then runs each SCRIPT in its own process, in order (a\n"
+    "          failing one is said and the next still runs); lines left out go to\n"
+    "          stderr\n"
     "Key types: ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa (2048 bits or\n"
     "more), sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com.\n"
     "Exit status: 0 every key line valid, 1 an invalid line or no key at all,\n"
@@ -160,8 +162,8 @@ cmd_check(int argc, char **argv)
 }
 
 static int
-write_script(const char *keys, size_t keys_len, const char *extra, size_t extra_len,
-    struct report *r)
+write_script(const char *keys, size_t keys_len, const struct keys_step *steps,
+    size_t n_steps, struct report *r)
 {
 	static struct keys_scan scan;
 	const char *err;
@@ -170,18 +172,18 @@ write_script(const char *keys, size_t keys_len, const char *extra, size_t extra_
 	int rc;
 
 	/* Measure, then write: report() only on the second pass. */
-	need = keys_script(NULL, 0, keys, keys_len, extra, extra_len, &scan, NULL,
-	    NULL, &err);
+	need = keys_script(NULL, 0, keys, keys_len, steps, n_steps, &scan, NULL, NULL, &err);
 	if (err != NULL) {
-		fprintf(stderr, "pxestick keys: %s\n", err);
+		for (size_t i = 0; i < n_steps; i++)
+			if (keys_step_check(steps[i].text, steps[i].len, &err) != 0)
+				fprintf(stderr, "pxestick keys: %s: %s\n", steps[i].name, err);
 		return EXIT_BAD;
 	}
 	if ((out = malloc(need + 1)) == NULL) {
 		fprintf(stderr, "pxestick keys: %s\n", strerror(errno));
 		return EXIT_BAD;
 	}
-	keys_script(out, need + 1, keys, keys_len, extra, extra_len, &scan,
-	    report_line, r, &err);
+	keys_script(out, need + 1, keys, keys_len, steps, n_steps, &scan, report_line, r, &err);
 	rc = scan_status(r, &scan);
 	if (write_all(STDOUT_FILENO, out, need) != 0) {
 		fprintf(stderr, "pxestick keys: writing output: %s\n", strerror(errno));
@@ -195,33 +197,36 @@ static int
 cmd_script(int argc, char **argv)
 {
 	struct report r = { "", 1 };
-	const char *keys_path = NULL, *extra_path = NULL;
-	char *keys, *extra = NULL;
-	size_t keys_len, extra_len = 0;
-	int rc;
+	struct keys_step steps[KEYS_MAX_STEPS];
+	const char *keys_path = NULL;
+	char *keys = NULL;
+	size_t keys_len, n_steps = 0;
+	int rc = EXIT_BAD;
 
 	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--extra") == 0 && a + 1 < argc && extra_path == NULL)
-			extra_path = argv[++a];
-		else if (keys_path == NULL && strcmp(argv[a], "--extra") != 0)
+		if (strcmp(argv[a], "--extra") == 0 && a + 1 < argc && n_steps < KEYS_MAX_STEPS) {
+			steps[n_steps].name = argv[++a];
+			steps[n_steps].text = NULL;
+			steps[n_steps++].len = 0;
+		} else if (keys_path == NULL && strcmp(argv[a], "--extra") != 0) {
 			keys_path = argv[a];
-		else
-			return usage_error("script takes one FILE and an optional "
-			    "--extra SCRIPT");
+		} else {
+			return usage_error("script takes one FILE and up to 64 --extra SCRIPT");
+		}
 	}
 	if (keys_path == NULL)
 		return usage_error("script takes one FILE");
-	if (extra_path != NULL &&
-	    (extra = read_file(extra_path, KEYS_MAX_EXTRA, &extra_len)) == NULL)
-		return EXIT_BAD;
-	if ((keys = read_file(keys_path, KEYS_MAX_FILE, &keys_len)) == NULL) {
-		free(extra);
-		return EXIT_BAD;
-	}
+	for (size_t i = 0; i < n_steps; i++)
+		if ((steps[i].text = read_file(steps[i].name, KEYS_MAX_EXTRA, &steps[i].len)) == NULL)
+			goto out;
+	if ((keys = read_file(keys_path, KEYS_MAX_FILE, &keys_len)) == NULL)
+		goto out;
 	log_escape(r.file, sizeof(r.file), keys_path, strlen(keys_path));
-	rc = write_script(keys, keys_len, extra, extra_len, &r);
+	rc = write_script(keys, keys_len, steps, n_steps, &r);
+out:
+	for (size_t i = 0; i < n_steps; i++)
+		free((char *)(uintptr_t)steps[i].text);
 	free(keys);
-	free(extra);
 	return rc;
 }
 

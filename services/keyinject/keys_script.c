@@ -1,6 +1,6 @@
 /*
- * script.cfg: install the valid keys for root, start sshd, run the extra
- * script.  The contract is in keys.h.
+ * script.cfg: install the valid keys for root, start sshd, run the steps.
+ * The contract is in keys.h.
  *
  * Nothing from the key file or the extra script is ever shell syntax here:
  * each line is printed by `printf '%s\n' WORD`, WORD single-quoted as git's
@@ -13,7 +13,8 @@
 
 #include "keyinject/keys_internal.h"
 
-_Static_assert(KEYS_MAX_EXTRA == 256u * 1024, "keys_script() names the limit");
+_Static_assert(KEYS_MAX_EXTRA == 256u * 1024, "keys_step_check() names the limit");
+_Static_assert(KEYS_MAX_STEPS == 64, "keys_script() names the limit");
 
 /* Output that counts what it could not store, as snprintf. */
 struct sink {
@@ -64,7 +65,7 @@ put_printf_start(struct sink *s)
 static const char script_head[] =
     "#!/bin/sh\n"
     "# script.cfg from pxestick: installs the SSH keys for root, starts sshd,\n"
-    "# then runs the extra script, if there is one.  Safe to run again.\n"
+    "# then runs the steps, if there are any.  Safe to run again.\n"
     "#\n"
     "# Testing only: PXESTICK_ROOT=DIR installs below DIR instead of /, skips\n"
     "# chown, and starts sshd only through $PXESTICK_SYSTEMCTL, if that is set.\n"
@@ -106,26 +107,32 @@ static const char script_sshd[] =
     "\tstatus=1\n"
     "fi\n";
 
-static const char script_extra_head[] =
+/* Defined once when there are steps; each step then calls it. */
+static const char script_step_fn[] =
     "\n"
-    "extra=$(mktemp \"${TMPDIR:-/tmp}/pxestick-extra.XXXXXX\")\n"
-    "trap 'rm -f \"$extra\"' EXIT\n"
-    "# The extra script, line by line, as data like the keys.\n"
+    "# pxestick_step NAME FILE RUNNER: one step in its own process (RUNNER sh,\n"
+    "# or '' for a file with its own #!), its name said\n"
+    "# first; a failure is said and remembered, and the next step still runs.\n"
+    "pxestick_step() {\n"
+    "\techo \"pxestick: step $1\"\n"
+    "\tchmod 0700 \"$2\"\n"
+    "\tif ${3:+\"$3\"} \"$2\"; then\n"
+    "\t\techo \"pxestick: step $1: done\"\n"
+    "\telse\n"
+    "\t\trc=$?\n"
+    "\t\techo \"pxestick: step $1 FAILED (exit $rc)\" >&2\n"
+    "\t\tstatus=$rc\n"
+    "\tfi\n"
+    "\trm -f \"$2\"\n"
+    "\ttrap - EXIT\n"
+    "}\n";
+
+static const char script_step_head[] =
+    "step=$(mktemp \"${TMPDIR:-/tmp}/pxestick-step.XXXXXX\")\n"
+    "trap 'rm -f \"$step\"' EXIT\n"
+    "# The step, line by line, as data like the keys.\n"
     "# shellcheck disable=SC1003,SC2016\n"
     "{\n";
-
-static const char script_extra_tail[] =
-    "} > \"$extra\"\n"
-    "chmod 0700 \"$extra\"\n"
-    "if %s\"$extra\"; then\n"
-    "\t:\n"
-    "else\n"
-    "\trc=$?\n"
-    "\techo \"pxestick: the extra script failed (exit $rc)\" >&2\n"
-    "\tstatus=$rc\n"
-    "fi\n"
-    "rm -f \"$extra\"\n"
-    "trap - EXIT\n";
 
 /* The keys block: one printf per valid key; the rest go to report(). */
 static void
@@ -175,15 +182,34 @@ put_summary(struct sink *out, unsigned nkeys)
 	put_str(out, line);
 }
 
-/* The extra script, one printf per line; CRLF becomes LF. */
-static void
-put_extra(struct sink *out, const char *extra, size_t len)
+int
+keys_step_check(const char *text, size_t len, const char **why)
 {
-	char cmd[sizeof(script_extra_tail) + 8];
-	const char *p = extra, *nl;
-	size_t rem = len, n;
+	if (len > KEYS_MAX_EXTRA) {
+		*why = "larger than 256 KiB (KEYS_MAX_EXTRA)";
+		return -1;
+	}
+	if (len > 0 && memchr(text, '\0', len) != NULL) {
+		*why = "holds a NUL byte (not a shell script?)";
+		return -1;
+	}
+	return 0;
+}
 
-	put_str(out, script_extra_head);
+/* One step: its text, one printf per line (CRLF becomes LF), then the
+ * call that runs it. */
+static void
+put_step(struct sink *out, const struct keys_step *st)
+{
+	const char *p = st->text, *nl;
+	size_t rem = st->len, n;
+
+	put_str(out, "\n# step: ");
+	/* A comment ends at a newline: the name's own are left out. */
+	for (const char *c = st->name; *c; c++)
+		put(out, *c == '\n' || *c == '\r' ? "?" : c, 1);
+	put_str(out, "\n");
+	put_str(out, script_step_head);
 	while (rem > 0) {
 		nl = memchr(p, '\n', rem);
 		n = nl != NULL ? (size_t)(nl - p) : rem;
@@ -197,36 +223,38 @@ put_extra(struct sink *out, const char *extra, size_t len)
 			rem--;
 		}
 	}
+	put_str(out, "} > \"$step\"\npxestick_step '");
+	put_sq_body(out, st->name, strlen(st->name));
 	/* "#!" means its own interpreter; anything else is sh's. */
-	snprintf(cmd, sizeof(cmd), script_extra_tail,
-	    len >= 2 && memcmp(extra, "#!", 2) == 0 ? "" : "sh ");
-	put_str(out, cmd);
+	put_str(out, st->len >= 2 && memcmp(st->text, "#!", 2) == 0 ? "' \"$step\" ''\n" :
+	    "' \"$step\" sh\n");
 }
 
 size_t
 keys_script(char *out, size_t size, const void *keys, size_t keys_len,
-    const char *extra, size_t extra_len, struct keys_scan *s,
+    const struct keys_step *steps, size_t n_steps, struct keys_scan *s,
     keys_report_fn *report, void *ctx, const char **err)
 {
 	struct sink sink = { out, size, 0 };
 
 	*err = NULL;
-	if (extra_len > KEYS_MAX_EXTRA) {
-		*err = "the extra script is larger than 256 KiB (KEYS_MAX_EXTRA)";
+	if (n_steps > KEYS_MAX_STEPS) {
+		*err = "more than 64 steps (KEYS_MAX_STEPS)";
 		return 0;
 	}
-	if (extra_len > 0 && memchr(extra, '\0', extra_len) != NULL) {
-		*err = "the extra script holds a NUL byte (not a shell script?)";
-		return 0;
-	}
+	for (size_t i = 0; i < n_steps; i++)
+		if (keys_step_check(steps[i].text, steps[i].len, err) != 0)
+			return 0;
 	keys_scan_init(s, keys, keys_len);
 	put_str(&sink, script_head);
 	put_keys(&sink, s, report, ctx);
 	put_str(&sink, script_install);
 	put_summary(&sink, s->nkeys);
 	put_str(&sink, script_sshd);
-	if (extra_len > 0)
-		put_extra(&sink, extra, extra_len);
+	if (n_steps > 0)
+		put_str(&sink, script_step_fn);
+	for (size_t i = 0; i < n_steps; i++)
+		put_step(&sink, &steps[i]);
 	put_str(&sink, "exit \"$status\"\n");
 	if (size > 0)
 		out[sink.len < size ? sink.len : size - 1] = '\0';

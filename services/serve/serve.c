@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "clients/clients.h"
+#include "common/civil.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
 #include "dhcp/dhcp.h"
 #include "http/http.h"
+#include "ntp/ntp.h"
 #include "serve/serve.h"
 #include "serve/settings.h"
 #include "status/status_serve.h"
@@ -47,6 +49,7 @@ struct serve {
 	struct http_server *http, *https;
 	struct tftp_server *tftp;
 	struct dhcp_server *dhcp;
+	struct ntp_server *ntp;
 	struct status_server *status;
 	struct clients clients;        /* who boots into what; DHCP reads it */
 	char policy_said[128];          /* the policy as the console last heard it */
@@ -58,6 +61,48 @@ log_line(void *ctx, const char *msg)
 {
 	(void)ctx;
 	log_msg("%s", msg);
+}
+
+/* The earliest the clock can be: the setting, else the newest ISO's
+ * build date (a machine whose clock reads earlier is surely wrong); 0:
+ * unknown. */
+static int64_t
+clock_floor(const struct serve *s)
+{
+	int64_t floor = 0, t;
+
+	if (s->cfg.ntp_not_before[0] != '\0')
+		return civil_parse_utc(s->cfg.ntp_not_before, &t) == 0 ? t : 0;
+	for (size_t i = 0; i < s->vfs->n_isos; i++)
+		if (civil_parse_utc(s->vfs->isos[i].arch->date, &t) == 0 && t > floor)
+			floor = t;
+	return floor;
+}
+
+/* Said at start and after a reload (and shown on /status while true). */
+static int
+clock_wrong(const struct serve *s, char *out, size_t size)
+{
+	int64_t floor = clock_floor(s), now = (int64_t)time(NULL);
+	char at[24], fl[24];
+
+	if (floor == 0 || now >= floor)
+		return 0;
+	snprintf(out, size, "this machine's clock reads %s UTC, before the newest ISO (%.10s): "
+	    "it is wrong%s; set it: `clock = YYYY-MM-DD HH:MM` in pxestick.conf (at boot), or "
+	    "date -s and hwclock -w", civil_format_utc(now, at, sizeof(at)),
+	    civil_format_utc(floor, fl, sizeof(fl)), s->ntp != NULL ?
+	    ", so NTP tells clients it is unsynchronized" : "");
+	return 1;
+}
+
+static void
+say_clock(const struct serve *s)
+{
+	char msg[STATUS_WARNING_LEN];
+
+	if (clock_wrong(s, msg, sizeof(msg)))
+		log_msg("*** WARNING: %s ***", msg);
 }
 
 /* Split argv into --config, --check-config, --print-config and the
@@ -123,7 +168,8 @@ drop_privileges(const struct settings *cfg, const struct passwd *pw)
 static struct vfs *
 build_tree(const struct settings *cfg, char *err, size_t errlen)
 {
-	const char *isos[SETTINGS_MAX_ISOS];
+	const char *isos[SETTINGS_MAX_ISOS], *archinstall[SETTINGS_MAX_ARCHINSTALL];
+	struct vfs_share_spec shares[SETTINGS_MAX_SHARES];
 	struct vfs_spec spec;
 
 	for (size_t i = 0; i < cfg->n_iso; i++)
@@ -137,6 +183,17 @@ build_tree(const struct settings *cfg, char *err, size_t errlen)
 	spec.menu_default = cfg->menu_default;
 	spec.verify = cfg->verify;
 	spec.cow_spacesize = cfg->cow_spacesize;
+	spec.extra_scripts = cfg->extra_scripts;
+	for (size_t i = 0; i < cfg->n_share; i++) {
+		shares[i].name = cfg->share[i].name;
+		shares[i].path = cfg->share[i].path;
+	}
+	spec.shares = shares;
+	spec.n_shares = cfg->n_share;
+	for (size_t i = 0; i < cfg->n_archinstall; i++)
+		archinstall[i] = cfg->archinstall[i];
+	spec.archinstall = archinstall;
+	spec.n_archinstall = cfg->n_archinstall;
 	return vfs_build(&spec, log_line, NULL, err, errlen);
 }
 
@@ -344,6 +401,8 @@ reload(struct serve *s)
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
 	policy_changed(s);
+	ntp_server_set_floor(s->ntp, clock_floor(s));
+	say_clock(s);
 }
 
 static void
@@ -406,6 +465,9 @@ describe(void *ctx, struct status_info *in)
 	describe_dhcp(s, in->dhcp, sizeof(in->dhcp));
 	describe_policy(s, in->policy, sizeof(in->policy));
 	describe_others(s, in);
+	if (in->n_warnings < STATUS_MAX_WARNINGS &&
+	    clock_wrong(s, in->warnings[in->n_warnings], sizeof(in->warnings[0])))
+		in->n_warnings++;
 	in->clients = &s->clients;
 	in->proxy = dhcp_server_is_proxy(s->dhcp);
 	for (size_t i = 0; i < v->n_isos && in->n_isos < STATUS_MAX_ISO_INFO; i++) {
@@ -426,16 +488,53 @@ describe(void *ctx, struct status_info *in)
 	in->script_reason = v->script == NULL ? v->script_reason : NULL;
 }
 
-/* GET /done: the live (or installed) system says it got there. */
+/* What /done?status= may say: a short word, so it is safe to show. */
 static int
-done_page(struct serve *s, const struct sockaddr *peer, struct buf *out, const char **type)
+result_ok(const char *p, size_t n)
+{
+	if (n == 0 || n > 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_' || p[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/*
+ * GET /done[?status=WORD]: the live (or installed) system says it got
+ * there, or how its job ended (archinstall).  Without a status, or with
+ * "ok", the machine is done (boot once); any other status is a failure:
+ * shown on /status, and the machine boots the menu again next time.
+ */
+static int
+done_page(struct serve *s, const struct sockaddr *peer, const char *query, size_t query_len,
+    struct buf *out, const char **type)
 {
 	uint8_t mac[6];
+	size_t n = 0;
+	const char *st = query != NULL ? url_query_param(query, query_len, "status", &n) : NULL;
+	char result[48];
 
 	*type = "text/plain; charset=utf-8";
+	if (st != NULL && !result_ok(st, n)) {
+		buf_puts(out, "error: status= is a word of letters, digits, - _ . (40 at most)\n");
+		return 0;
+	}
 	if (status_mac_of(status_server_table(s->status), peer, loop_now(&s->loop), mac) != 0) {
 		buf_puts(out, "unknown client: nothing recorded\n");
 		return 0;
+	}
+	if (st != NULL) {
+		char m[NET_MAC_STR];
+
+		snprintf(result, sizeof(result), "%.*s", (int)n, st);
+		status_result(status_server_table(s->status), mac, result, loop_now(&s->loop));
+		log_msg("clients: %s reported: %s", net_mac_str(mac, m), result);
+		if (strcmp(result, "ok") != 0) {
+			buf_printf(out, "recorded: %s\n", result);
+			return 0;
+		}
 	}
 	client_live(s, mac);
 	buf_puts(out, s->clients.boot_once ? "ok: the next boot is from the local disk\n" :
@@ -451,7 +550,7 @@ status_page(void *ctx, const char *path, const char *query, size_t query_len,
 	struct serve *s = ctx;
 
 	if (strcmp(path, "/done") == 0)
-		return done_page(s, peer, out, type);
+		return done_page(s, peer, query, query_len, out, type);
 	return status_server_page(s->status, path, query, query_len, out, type);
 }
 
@@ -499,6 +598,20 @@ start_tftp(struct serve *s, char *err, size_t errlen)
 	return s->tftp != NULL ? 0 : -1;
 }
 
+static int
+start_ntp(struct serve *s, char *err, size_t errlen)
+{
+	struct ntp_config nc;
+
+	if (!s->cfg.ntp)
+		return 0;
+	nc.listen = s->cfg.listen;
+	nc.port = s->cfg.ntp_port;
+	nc.not_before = clock_floor(s);
+	s->ntp = ntp_server_start(&s->loop, &nc, err, errlen);
+	return s->ntp != NULL ? 0 : -1;
+}
+
 /* DHCP needs an interface to hold to; without one it stays off. */
 static int
 start_dhcp(struct serve *s, char *err, size_t errlen)
@@ -517,6 +630,7 @@ start_dhcp(struct serve *s, char *err, size_t errlen)
 	dc.lease_time = cfg->lease_time;
 	dc.router = cfg->router;
 	dc.dns = cfg->dns;
+	dc.ntp = s->ntp != NULL;
 	dc.efi_boot = cfg->efi_boot;
 	dc.reserve = cfg->reserve;
 	dc.n_reserve = cfg->n_reserve;
@@ -550,7 +664,8 @@ start_services(struct serve *s, char *err, size_t errlen)
 	tell_status(s);
 	if (start_http(s, s->cfg.http_port, 0, &s->http, err, errlen) != 0 ||
 	    start_http(s, s->cfg.https_port, 1, &s->https, err, errlen) != 0 ||
-	    start_tftp(s, err, errlen) != 0 || start_dhcp(s, err, errlen) != 0)
+	    start_tftp(s, err, errlen) != 0 || start_ntp(s, err, errlen) != 0 ||
+	    start_dhcp(s, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -565,6 +680,8 @@ stop_services(struct serve *s)
 	s->tftp = NULL;
 	dhcp_server_stop(s->dhcp);
 	s->dhcp = NULL;
+	ntp_server_stop(s->ntp);
+	s->ntp = NULL;
 	status_server_stop(s->status);
 	s->status = NULL;
 }
@@ -584,6 +701,8 @@ log_serving(const struct serve *s)
 		buf_printf(&line, " https://%s:%u/", a, s->cfg.https_port);
 	if (s->tftp)
 		buf_printf(&line, " tftp://%s:%u/", a, s->cfg.tftp_port);
+	if (s->ntp)
+		buf_printf(&line, " ntp://%s:%u", a, s->cfg.ntp_port);
 	describe_dhcp(s, d, sizeof(d));
 	buf_printf(&line, "; dhcp %s; ISOs:", d);
 	for (size_t i = 0; i < s->vfs->n_isos; i++)
@@ -653,6 +772,7 @@ run(struct serve *s, const struct passwd *pw)
 		return 1;
 	log_serving(s);
 	policy_changed(s);
+	say_clock(s);
 	/* From here on, a turn's log lines go out in one write. */
 	log_batch(1);
 	s->loop.after_turn = log_flush;

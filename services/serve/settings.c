@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/civil.h"
 #include "common/net.h"
 #include "common/util.h"
 #include "serve/settings.h"
@@ -291,6 +292,108 @@ set_bool(struct settings *s, const struct key *k, const char *v, char *err, size
 	return 0;
 }
 
+static int
+set_date(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	int64_t t;
+
+	if (v[0] != '\0' && (strlen(v) >= k->size || civil_parse_utc(v, &t) != 0)) {
+		snprintf(err, errlen, "%s: \"%s\" is not a date like %s (UTC)", k->name, v,
+		    k->size > 11 ? "2026-12-02 14:30" : "2026-12-02");
+		return -1;
+	}
+	snprintf(FIELD(s, k, char), k->size, "%s", v);
+	return 0;
+}
+
+/* share = NAME PATH: PATH served read-only at /NAME/. */
+static int
+set_share(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
+{
+	static const char *const taken[] = { "iso", "boot.ipxe", "script.cfg", "status",
+		"status.json", "done", "files" };
+	struct settings_share *sh;
+	size_t n = strcspn(v, " \t"), i;
+	const char *path = v + n;
+
+	(void)k;
+	while (*path == ' ' || *path == '\t')
+		path++;
+	if (s->n_share == SETTINGS_MAX_SHARES) {
+		snprintf(err, errlen, "share: more than %d", SETTINGS_MAX_SHARES);
+		return -1;
+	}
+	if (n == 0 || n >= sizeof(sh->name) || *path == '\0' || strlen(path) >= sizeof(sh->path)) {
+		snprintf(err, errlen, "share: \"%s\" is not NAME PATH", v);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '-' ||
+		    v[i] == '_' || (v[i] == '.' && i > 0)))
+			break;
+	if (i < n) {
+		snprintf(err, errlen, "share: the name \"%.*s\" may only hold a-z 0-9 - _ .", (int)n,
+		    v);
+		return -1;
+	}
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (strlen(taken[i]) == n && memcmp(taken[i], v, n) == 0) {
+			snprintf(err, errlen, "share: /%s/ is pxestick's own", taken[i]);
+			return -1;
+		}
+	for (i = 0; i < s->n_share; i++)
+		if (strlen(s->share[i].name) == n && memcmp(s->share[i].name, v, n) == 0) {
+			snprintf(err, errlen, "share: /%.*s/ is shared already", (int)n, v);
+			return -1;
+		}
+	sh = &s->share[s->n_share++];
+	memcpy(sh->name, v, n);
+	sh->name[n] = '\0';
+	snprintf(sh->path, sizeof(sh->path), "%s", path);
+	return 0;
+}
+
+static void
+print_share(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	buf_printf(out, "%s %s", s->share[item].name, s->share[item].path);
+}
+
+/* archinstall = MAC | all: that machine runs archinstall from script.cfg. */
+static int
+set_archinstall(struct settings *s, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	uint8_t mac[6];
+	char *slot;
+
+	(void)k;
+	if (s->n_archinstall == SETTINGS_MAX_ARCHINSTALL) {
+		snprintf(err, errlen, "archinstall: more than %d", SETTINGS_MAX_ARCHINSTALL);
+		return -1;
+	}
+	slot = s->archinstall[s->n_archinstall];
+	if (strcmp(v, "all") == 0) {
+		snprintf(slot, sizeof(s->archinstall[0]), "all");
+	} else if (strlen(v) == 17 && net_mac_parse(v, 17, 1, mac) == 17) {
+		net_mac_str(mac, slot);
+	} else {
+		snprintf(err, errlen, "archinstall: \"%s\" is not a MAC address or all "
+		    "(archinstall WIPES the disks it is told to: opt in per machine)", v);
+		return -1;
+	}
+	s->n_archinstall++;
+	return 0;
+}
+
+static void
+print_archinstall(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	buf_puts(out, s->archinstall[item]);
+}
+
 static void
 print_bool(const struct settings *s, const struct key *k, size_t item, struct buf *out)
 {
@@ -447,6 +550,13 @@ static const struct key keys[] = {
 	{ "http-max-per-client", set_uint, print_uint, ONE(http_max_per_client, 1, 100000), 0, "open HTTP connections from one client address at most" },
 	{ "tftp-max-transfers", set_uint, print_uint, ONE(tftp_max_transfers, 1, 10000), 0, "TFTP transfers at once at most" },
 	{ "tftp-max-per-client", set_uint, print_uint, ONE(tftp_max_per_client, 1, 10000), 0, "TFTP transfers to one client address at once at most" },
+	{ "ntp", set_bool, print_bool, ONE(ntp, 0, 0), 0, "yes: serve the time (SNTP, UDP) so clients' clocks are right at an offline site" },
+	{ "ntp-port", set_uint, print_uint, ONE(ntp_port, 1, 65535), 0, "NTP port" },
+	{ "ntp-not-before", set_date, print_string, ONE(ntp_not_before, 0, 0), 0, "a clock earlier than this date is wrong (NTP says unsynchronized); empty: the newest ISO's date" },
+	{ "clock", set_date, print_string, ONE(clock, 0, 0), 0, "the appliance: at boot, a clock earlier than this (YYYY-MM-DD HH:MM, UTC) is set to it" },
+	{ "extra-scripts", set_string, print_string, ONE(extra_scripts, 0, 0), 1, "a directory of *.sh steps script.cfg runs after the keys, in name order" },
+	{ "share", set_share, print_share, LIST(share, n_share), 1, "NAME PATH: PATH served read-only at /NAME/ (repeatable)" },
+	{ "archinstall", set_archinstall, print_archinstall, LIST(archinstall, n_archinstall), 1, "MAC or all: script.cfg runs archinstall with /archinstall/MAC.json or default.json -- it wipes disks (repeatable)" },
 };
 
 void
@@ -474,6 +584,7 @@ settings_defaults(struct settings *s)
 	s->tftp_max_transfers = 128;
 	s->http_max_per_client = 64;
 	s->tftp_max_per_client = 8;
+	s->ntp_port = 123;
 }
 
 static const struct key *

@@ -17,6 +17,8 @@
 #define SETTINGS_MAX_ISOS       32
 #define SETTINGS_MAX_RESERVE    256
 #define SETTINGS_MAX_CLIENTS    256     /* client = lines; more go in a clients file */
+#define SETTINGS_MAX_SHARES     16
+#define SETTINGS_MAX_ARCHINSTALL 256
 #define SETTINGS_PATH           1024
 
 struct settings {
@@ -54,6 +56,18 @@ struct settings {
 	unsigned http_max_per_client;
 	unsigned tftp_max_transfers;
 	unsigned tftp_max_per_client;
+	int ntp;                        /* serve the time (UDP) */
+	uint16_t ntp_port;
+	char ntp_not_before[11];        /* "YYYY-MM-DD", "" = the newest ISO's date */
+	char clock[20];                 /* the appliance's clock floor, "" = none */
+	char extra_scripts[SETTINGS_PATH]; /* a directory of *.sh steps for script.cfg */
+	struct settings_share {
+		char name[32];
+		char path[SETTINGS_PATH];
+	} share[SETTINGS_MAX_SHARES];
+	size_t n_share;
+	char archinstall[SETTINGS_MAX_ARCHINSTALL][18]; /* MACs, or "all" */
+	size_t n_archinstall;
 };
 
 /* The defaults (the common case needs no configuration). */

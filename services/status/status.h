@@ -154,6 +154,7 @@ struct status_client {
 	char entry[64];         /* the reservation's fixed boot entry, or "" */
 	char policy[48];        /* what its rules give it (status_dhcp_event.policy), or "" */
 	char name[48];          /* its rule's name, or "" */
+	char result[48];        /* what it reported (GET /done?status=), or "" */
 	uint8_t turned_away;    /* ignored, or sent to its local disk, in this boot */
 	char agent[48];         /* the last HTTP User-Agent */
 	char error[224];        /* the last error of this phase, or "" */
@@ -285,6 +286,9 @@ int status_mac_of(struct status *st, const struct sockaddr *peer, uint64_t now, 
 
 /* Forget the client mac (`pxestick clients forget`).  1 when it was known. */
 int status_forget(struct status *st, const uint8_t mac[6]);
+/* mac reported result ("ok", "archinstall-failed-1"): kept on its row
+ * and an event.  A machine not in the table gets a row. */
+void status_result(struct status *st, const uint8_t mac[6], const char *result, uint64_t now);
 
 /*
  * Once a second: a client whose root image arrived STATUS_SCRIPT_WAIT_MS
@@ -322,6 +326,7 @@ struct status_refused_info {
 #define STATUS_MAX_ADDRS 8
 #define STATUS_MAX_ISO_INFO 128
 #define STATUS_MAX_WARNINGS 4
+#define STATUS_WARNING_LEN 256
 
 struct status_info {
 	char addrs[STATUS_MAX_ADDRS][48];       /* the appliance's IPv4/IPv6 addresses */
@@ -329,7 +334,7 @@ struct status_info {
 	uint16_t http_port, https_port, tftp_port;      /* 0: off */
 	char dhcp[160];                 /* "authoritative on eth0", "off", ... */
 	char policy[128];               /* who boots: "unknown clients: local disk ..." */
-	char warnings[STATUS_MAX_WARNINGS][160];        /* "another PXE boot server ..." */
+	char warnings[STATUS_MAX_WARNINGS][STATUS_WARNING_LEN]; /* "another PXE boot server ..." */
 	size_t n_warnings;
 	const struct clients *clients;  /* the client rules and boot-once records, or NULL */
 	int proxy;                      /* DHCP is proxy now (unknown-clients = auto) */

@@ -228,6 +228,12 @@ client_row(struct buf *b, const struct status_client *c, uint64_t now)
 		esc(b, c->policy);
 		buf_puts(b, "</span>");
 	}
+	if (c->result[0]) {
+		buf_printf(b, "<br><span class=\"small %s\">reported: ", strcmp(c->result, "ok") == 0 ?
+		    "ok" : "bad");
+		esc(b, c->result);
+		buf_puts(b, "</span>");
+	}
 	buf_puts(b, "</td>\n<td>");
 	if (d->state != STATUS_DL_NONE) {
 		uint64_t pm = d->total > 0 ? d->done * 1000 / d->total : 0;

@@ -228,6 +228,7 @@ client(struct json *j, const struct status_client *c, const struct status_info *
 	str_or_null(j, "entry", c->entry);
 	str_or_null(j, "name", c->name);
 	str_or_null(j, "policy", c->policy);
+	str_or_null(j, "result", c->result);
 	json_key(j, "turned_away");
 	json_bool(j, c->turned_away);
 	str_or_null(j, "agent", c->agent);

@@ -670,6 +670,23 @@ status_mac_of(struct status *st, const struct sockaddr *peer, uint64_t now, uint
 	return st->resolve != NULL && st->resolve(st->resolve_ctx, &a, mac) == 0 ? 0 : -1;
 }
 
+void
+status_result(struct status *st, const uint8_t mac[6], const char *result, uint64_t now)
+{
+	struct status_client *c;
+
+	if (st == NULL || st->c == NULL)
+		return;
+	if ((c = by_mac(st, mac)) == NULL) {
+		c = client_new(st, now);
+		c->has_mac = 1;
+		memcpy(c->mac, mac, 6);
+	}
+	c->last_seen = now;
+	copy_clean(c->result, sizeof(c->result), result, strlen(result));
+	event(st, c, now, "reported: %s", c->result);
+}
+
 int
 status_forget(struct status *st, const uint8_t mac[6])
 {

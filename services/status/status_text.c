@@ -83,6 +83,8 @@ client_note(const struct status_client *c, char *out, size_t size)
 {
 	if (c->error[0] != '\0')
 		snprintf(out, size, "! %s", c->error);
+	else if (c->result[0] != '\0')
+		snprintf(out, size, "reported: %s", c->result);
 	else if (c->turned_away && c->phase < STATUS_PHASE_KERNEL)
 		snprintf(out, size, "%s", c->policy);
 	else if (c->ssh == STATUS_SSH_UP)

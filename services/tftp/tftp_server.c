@@ -521,41 +521,6 @@ handle_request(struct tftp_server *s, const uint8_t *p, size_t len, int truncate
 	start_transfer(s, a, &rq, path, peer, name_log);
 }
 
-/* The local address a datagram arrived at, from IP_PKTINFO. */
-static void
-local_address(const struct tftp_server *s, struct msghdr *mh, struct tftp_addrs *a)
-{
-	memset(&a->local, 0, sizeof(a->local));
-	if (s->family == AF_INET6) {
-		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&a->local;
-
-		l->sin6_family = AF_INET6;
-		a->local_len = sizeof(*l);
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				l->sin6_addr = pi.ipi6_addr;
-				if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
-					l->sin6_scope_id = (uint32_t)pi.ipi6_ifindex;
-			}
-	} else {
-		struct sockaddr_in *l = (struct sockaddr_in *)&a->local;
-
-		l->sin_family = AF_INET;
-		a->local_len = sizeof(*l);
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				/* spec_dst: our address, also for broadcasts. */
-				l->sin_addr = pi.ipi_spec_dst;
-			}
-	}
-}
-
 static void
 on_request(struct loop *l, struct loop_fd *h, uint32_t events)
 {
@@ -565,32 +530,20 @@ on_request(struct loop *l, struct loop_fd *h, uint32_t events)
 	(void)events;
 	for (int i = 0; i < TFTP_REQUESTS_PER_TURN; i++) {
 		uint8_t buf[TFTP_MAX_REQUEST];
-		union {
-			struct cmsghdr align;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-		} cbuf;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr mh;
+		struct net_dgram d;
 		struct tftp_addrs a;
-		ssize_t n;
+		ssize_t n = net_dgram_recv(h->fd, s->family, buf, sizeof(buf), &d);
 
-		memset(&mh, 0, sizeof(mh));
-		memset(&a, 0, sizeof(a));
-		mh.msg_name = &a.peer;
-		mh.msg_namelen = sizeof(a.peer);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.b;
-		mh.msg_controllen = sizeof(cbuf.b);
-		n = recvmsg(h->fd, &mh, 0);
 		if (n < 0)
 			return; /* EAGAIN, or an ICMP error of an earlier refusal */
-		a.peer_len = mh.msg_namelen;
-		if (a.peer.ss_family != s->family)
+		if (d.peer.ss_family != s->family)
 			continue;
-		local_address(s, &mh, &a);
-		handle_request(s, buf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0, &a);
+		memset(&a, 0, sizeof(a));
+		a.peer = d.peer;
+		a.peer_len = d.peer_len;
+		a.local = d.local;
+		a.local_len = d.local_len;
+		handle_request(s, buf, (size_t)n, d.truncated, &a);
 	}
 }
 

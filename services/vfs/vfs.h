@@ -1,12 +1,16 @@
 /*
  * One read-only file tree shared by HTTP and TFTP:
  *   /               the files directory (ipxe.efi, snponly.efi, ...)
+ *   /NAME/...       each share (a directory served read-only: repo/,
+ *                   archinstall/, ...)
  *   /iso/NAME/...   the contents of each verified ISO, through the ISO reader
  *   /boot.ipxe      the boot menu (generated per request: it names the
  *                   server address the client reached us on; without
  *                   ?memsize= it is one line that asks again with the
  *                   client's RAM, so the menu can say what fits)
- *   /script.cfg     the SSH key installer (from the keys file)
+ *   /script.cfg     the SSH key installer (from the keys file), then the steps:
+ *                   extra-scripts' *.sh in name order, then pxestick's own
+ *                   (pacman from /repo/, archinstall), see vfs_steps.c
  *
  * A struct vfs is reference-counted: a reload builds a new one while
  * transfers in flight keep the old one alive.  What it serves is fixed
@@ -61,6 +65,14 @@ struct vfs_iso {
 	int64_t file_mtime;      /* of the .iso file: part of ETags */
 };
 
+/* A directory served read-only at /NAME/. */
+struct vfs_share {
+	char name[32];
+	char path[VFS_MAX_PATH];
+	int fd;
+};
+#define VFS_MAX_SHARES 16
+
 /* An ISO that was refused, and why (shown on the console and /status). */
 struct vfs_refused {
 	char path[VFS_MAX_PATH];
@@ -71,6 +83,9 @@ struct vfs {
 	unsigned refs;
 	int files_fd;                /* the files directory, or -1 */
 	char files_dir[VFS_MAX_PATH];
+	struct vfs_share shares[VFS_MAX_SHARES];
+	size_t n_shares;
+	size_t n_steps;              /* script.cfg's steps (extra-scripts and ours) */
 	struct vfs_iso *isos;
 	size_t n_isos;
 	struct vfs_refused *refused;
@@ -108,6 +123,13 @@ struct vfs_spec {
 	const char *menu_default;    /* "ISONAME" or "ISONAME:N", "" = the first */
 	enum archiso_verify verify;  /* checksum=y, cms_verify=y or nothing */
 	const char *cow_spacesize;   /* cow_spacesize= for the live overlay, or "" */
+	const char *extra_scripts;   /* a directory of *.sh steps for script.cfg, or "" */
+	const struct vfs_share_spec {
+		const char *name, *path;
+	} *shares;                   /* served read-only at /NAME/ */
+	size_t n_shares;
+	const char *const *archinstall;      /* MACs ("aa:bb:...") or "all" */
+	size_t n_archinstall;
 };
 
 /*
@@ -149,6 +171,7 @@ struct vfs_file {
 	struct vfs_doc *doc;         /* MEM: the document (a reference, held while open) */
 	const char *mem;             /* MEM: doc->data */
 	enum vfs_dir dir;            /* DIR: which kind */
+	int dir_fd;                  /* DIR_DISK: the files directory's or a share's */
 	const struct vfs_iso *iso;   /* ISO, DIR_IN_ISO */
 	uint32_t iso_id;
 	char rel[VFS_MAX_PATH];      /* DIR_DISK: path below the files directory */

@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "keyinject/keys.h"
 #include "vfs/vfs.h"
+#include "vfs/vfs_steps.h"
 
 struct builder {
 	struct vfs *v;
@@ -260,7 +261,7 @@ scan_dir(struct builder *b, const char *dir)
 }
 
 static void
-read_keys(struct builder *b, const char *path)
+read_keys(struct builder *b, const char *path, const struct keys_step *steps, size_t n_steps)
 {
 	struct vfs *v = b->v;
 	struct keys_scan scan;
@@ -292,11 +293,12 @@ read_keys(struct builder *b, const char *path)
 		free(text);
 		return;
 	}
-	need = keys_script(NULL, 0, text, len, NULL, 0, &scan, NULL, NULL, &err);
+	need = keys_script(NULL, 0, text, len, steps, n_steps, &scan, NULL, NULL, &err);
 	if (need > 0 && scan.nkeys > 0 && (v->script = vfs_doc_new(NULL, need)) != NULL) {
-		keys_script(v->script->data, need + 1, text, len, NULL, 0, &scan, NULL, NULL,
+		keys_script(v->script->data, need + 1, text, len, steps, n_steps, &scan, NULL, NULL,
 		    &err);
 		v->n_keys = scan.nkeys;
+		v->n_steps = n_steps;
 	}
 	if (scan.nbad > 0)
 		logf_(b, "keys file %s: %zu line(s) are not valid keys and are left out "
@@ -354,6 +356,28 @@ menu_default(struct builder *b, const char *spec)
 		    "the default", spec);
 }
 
+/* Each share opened now: a missing one is said and left out. */
+static void
+open_shares(struct builder *b, const struct vfs_spec *s)
+{
+	struct vfs *v = b->v;
+
+	for (size_t i = 0; i < s->n_shares && v->n_shares < VFS_MAX_SHARES; i++) {
+		struct vfs_share *sh = &v->shares[v->n_shares];
+
+		sh->fd = open(s->shares[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sh->fd < 0) {
+			logf_(b, "share %s: %s: %s: not served", s->shares[i].name, s->shares[i].path,
+			    strerror(errno));
+			continue;
+		}
+		snprintf(sh->name, sizeof(sh->name), "%s", s->shares[i].name);
+		snprintf(sh->path, sizeof(sh->path), "%s", s->shares[i].path);
+		v->n_shares++;
+		logf_(b, "share %s: served read-only as /%s/", sh->path, sh->name);
+	}
+}
+
 struct vfs *
 vfs_build(const struct vfs_spec *s, vfs_log_fn *log, void *ctx, char *err, size_t errlen)
 {
@@ -395,7 +419,14 @@ vfs_build(const struct vfs_spec *s, vfs_log_fn *log, void *ctx, char *err, size_
 	buf_free(&b.known);
 	buf_free(&b.verdicts);
 	menu_default(&b, s->menu_default);
-	read_keys(&b, s->keys);
+	open_shares(&b, s);
+	{
+		struct keys_step steps[KEYS_MAX_STEPS];
+		size_t n = vfs_steps_collect(s, v, steps, KEYS_MAX_STEPS, log, ctx);
+
+		read_keys(&b, s->keys, steps, n);
+		vfs_steps_free(steps, n);
+	}
 	if (v->script == NULL)
 		logf_(&b, "script.cfg is not served: %s", v->script_reason);
 	return v;
@@ -418,6 +449,8 @@ vfs_unref(struct vfs *v)
 	}
 	if (v->files_fd >= 0)
 		close(v->files_fd);
+	for (size_t i = 0; i < v->n_shares; i++)
+		close(v->shares[i].fd);
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
 		vfs_doc_unref(v->menus[i].doc);
 	free(v->isos);

@@ -84,25 +84,9 @@ open_mem(struct vfs *v, struct vfs_file *f, struct vfs_doc *doc, const char *typ
 static const char *
 query_param(const struct vfs_request *rq, const char *name, size_t *len)
 {
-	size_t k = strlen(name);
-	const char *q, *end;
-
 	if (rq == NULL || rq->query == NULL)
 		return NULL;
-	end = rq->query + rq->query_len;
-	for (q = rq->query; q < end;) {
-		const char *amp = memchr(q, '&', (size_t)(end - q));
-		size_t n = amp ? (size_t)(amp - q) : (size_t)(end - q);
-
-		if (n > k && memcmp(q, name, k) == 0 && q[k] == '=') {
-			*len = n - k - 1;
-			return q + k + 1;
-		}
-		if (amp == NULL)
-			break;
-		q = amp + 1;
-	}
-	return NULL;
+	return url_query_param(rq->query, rq->query_len, name, len);
 }
 
 /*
@@ -273,22 +257,18 @@ open_beneath(int dirfd, const char *rel, int flags)
 	return openat(dirfd, rel, flags | O_CLOEXEC);
 }
 
+/* rel (no leading '/'; "" for the directory itself) below dirfd: the
+ * files directory or a share. */
 static int
-open_disk(struct vfs *v, const char *path, struct vfs_file *f)
+open_disk(struct vfs *v, int dirfd, const char *rel, struct vfs_file *f)
 {
-	const char *rel = path + 1;
 	struct stat st;
 	int fd;
 
-	if (rel[0] == '\0') {
-		file_init(f, v, VFS_DIR);
-		f->dir = VFS_DIR_ROOT;
-		f->mtime = v->built;
-		return VFS_OK;
-	}
-	if (v->files_fd < 0)
+	if (dirfd < 0)
 		return VFS_ENOENT;
-	fd = open_beneath(v->files_fd, rel, O_RDONLY | O_NONBLOCK);
+	fd = rel[0] ? open_beneath(dirfd, rel, O_RDONLY | O_NONBLOCK) :
+	    openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? VFS_ENOENT : VFS_EACCES;
 	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
@@ -299,6 +279,7 @@ open_disk(struct vfs *v, const char *path, struct vfs_file *f)
 		close(fd);
 		file_init(f, v, VFS_DIR);
 		f->dir = VFS_DIR_DISK;
+		f->dir_fd = dirfd;
 		snprintf(f->rel, sizeof(f->rel), "%s", rel);
 		f->mtime = st.st_mtime;
 		return VFS_OK;
@@ -335,7 +316,21 @@ vfs_open(struct vfs *v, const char *path, const struct vfs_request *rq, struct v
 				return open_in_iso(v, &v->isos[i], slash ? slash : "/", f);
 		return VFS_ENOENT;
 	}
-	return open_disk(v, path, f);
+	if (path[1] == '\0') {
+		file_init(f, v, VFS_DIR);
+		f->dir = VFS_DIR_ROOT;
+		f->mtime = v->built;
+		return VFS_OK;
+	}
+	/* A share's name is its first segment: /repo/, /archinstall/, ... */
+	for (size_t i = 0; i < v->n_shares; i++) {
+		size_t n = strlen(v->shares[i].name);
+
+		if (strncmp(path + 1, v->shares[i].name, n) == 0 &&
+		    (path[1 + n] == '/' || path[1 + n] == '\0'))
+			return open_disk(v, v->shares[i].fd, path[1 + n] ? path + 2 + n : "", f);
+	}
+	return open_disk(v, v->files_fd, path + 1, f);
 }
 
 void
@@ -429,8 +424,8 @@ list_iso_dir(const struct vfs_file *d, vfs_list_fn *cb, void *ctx)
 static void
 list_disk_dir(const struct vfs_file *d, const char *rel, vfs_list_fn *cb, void *ctx)
 {
-	int fd = rel[0] ? open_beneath(d->vfs->files_fd, rel, O_RDONLY | O_DIRECTORY) :
-	    openat(d->vfs->files_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = rel[0] ? open_beneath(d->dir_fd, rel, O_RDONLY | O_DIRECTORY) :
+	    openat(d->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
 	DIR *dir;
 
@@ -462,8 +457,14 @@ vfs_list(const struct vfs_file *d, vfs_list_fn *cb, void *ctx)
 		cb(ctx, "boot.ipxe", 0, 0, v->built);
 		if (v->script != NULL)
 			cb(ctx, "script.cfg", 0, v->script->len, v->built);
-		if (v->files_fd >= 0)
-			list_disk_dir(d, "", cb, ctx);
+		for (size_t i = 0; i < v->n_shares; i++)
+			cb(ctx, v->shares[i].name, 1, 0, v->built);
+		if (v->files_fd >= 0) {
+			struct vfs_file files = *d;
+
+			files.dir_fd = v->files_fd;
+			list_disk_dir(&files, "", cb, ctx);
+		}
 		break;
 	case VFS_DIR_ISOS:
 		for (size_t i = 0; i < v->n_isos; i++)

@@ -159,7 +159,7 @@ check_script(const uint8_t *data, size_t size)
 	check_keys_block(data, size, script, n);
 }
 
-/* The input as an extra script: each line comes back, CR cut. */
+/* The input as a step: each line comes back, CR cut. */
 static void
 check_extra(const uint8_t *data, size_t size)
 {
@@ -168,8 +168,10 @@ check_extra(const uint8_t *data, size_t size)
 	const char *err, *p, *end, *line = (const char *)data;
 	size_t n, rem = size;
 
-	n = keys_script(script, sizeof(script), keys, sizeof(keys) - 1,
-	    (const char *)data, size, &scan, NULL, NULL, &err);
+	const struct keys_step step = { "step.sh", (const char *)data, size };
+
+	n = keys_script(script, sizeof(script), keys, sizeof(keys) - 1, &step, 1, &scan, NULL,
+	    NULL, &err);
 	if (size > 0 && memchr(data, '\0', size) != NULL) {
 		if (err == NULL || n != 0)
 			abort();
@@ -179,11 +181,6 @@ check_extra(const uint8_t *data, size_t size)
 		abort();
 	end = script + n;
 	p = strstr(script, "as data like the keys.\n# shellcheck disable=SC1003,SC2016\n{\n");
-	if (size == 0) {
-		if (p != NULL)
-			abort();    /* an empty extra script is no extra script */
-		return;
-	}
 	if (p == NULL)
 		abort();
 	p = strchr(p, '{') + 2;
@@ -202,7 +199,7 @@ check_extra(const uint8_t *data, size_t size)
 			rem--;
 		}
 	}
-	if (strncmp(p, "} > \"$extra\"\n", 13) != 0)
+	if (strncmp(p, "} > \"$step\"\n", 12) != 0)
 		abort();
 }
 

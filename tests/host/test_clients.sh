@@ -198,6 +198,14 @@ exit 0
 EOF
 chmod +x "$UDHCPC_SCRIPT"
 timeout 15 ip netns exec "$NSC" busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$UDHCPC_SCRIPT" > /dev/null 2>&1
+failed_report() {
+	r=$(in_ns "$NSC" curl -s --max-time 5 "http://10.77.0.2:8080/done?status=archinstall-failed-1")
+	echo "$r"
+	[ "$r" = "recorded: archinstall-failed-1" ] &&
+		[ "$(client_row 52:54:00:00:0c:01 result)" = archinstall-failed-1 ] &&
+		file_is "$(ipxe 52:54:00:00:0c:01)" "http://10.77.0.2:8080/boot.ipxe?default=local"
+}
+check "clients: /done?status=archinstall-failed-1 is shown, and the machine is not done" failed_report
 done_page() {
 	r=$(in_ns "$NSC" curl -s --max-time 5 http://10.77.0.2:8080/done)
 	echo "$r"

@@ -72,7 +72,7 @@ has() {
 UDHCPC_SCRIPT=$TMPD/udhcpc.sh
 cat > "$UDHCPC_SCRIPT" <<'EOF'
 #!/bin/sh
-echo "$1 ip=$ip mask=$subnet router=$router dns=$dns sid=$serverid lease=$lease" >> "$OUT"
+echo "$1 ip=$ip mask=$subnet router=$router dns=$dns sid=$serverid lease=$lease ntp=${ntpsrv:-}" >> "$OUT"
 case $1 in
 bound|renew) ip addr add "$ip/$mask" dev "$interface" 2>/dev/null ;;
 deconfig) ip addr flush dev "$interface" ;;
@@ -99,13 +99,14 @@ t0=$(date +%s)
 # =================== authoritative: auto mode, alone ===================
 ip -n "$NSS" addr add 10.99.0.1/24 dev eth0
 serve --router 10.99.0.254 --dns 10.99.0.53 --lease-time 600 \
-    --reserve "52:54:00:00:00:77 10.99.0.50 arch"
+    --reserve "52:54:00:00:00:77 10.99.0.50 arch" --ntp yes --ntp-port 11123
 check "dhcp: auto mode, alone, turns authoritative" wait_for "$LOG" "serving addresses" 8
 check "dhcp: serving line names the mode" grep -q "dhcp authoritative on eth0\|dhcp auto (probing) on eth0" "$LOG"
 
 # -- busybox udhcpc: lease, renew, release --
 export OUT="$TMPD/udhcpc.out"
-ip netns exec "$NSC" busybox udhcpc -i eth0 -f -R -t 5 -T 1 -s "$UDHCPC_SCRIPT" > "$TMPD/udhcpc.log" 2>&1 &
+# -O ntpsrv: asks for option 42, as systemd-networkd does (UseNTP=).
+ip netns exec "$NSC" busybox udhcpc -i eth0 -f -R -t 5 -T 1 -O ntpsrv -s "$UDHCPC_SCRIPT" > "$TMPD/udhcpc.log" 2>&1 &
 UD=$!
 PIDS="$PIDS $UD"
 udhcpc_lease() {
@@ -113,6 +114,8 @@ udhcpc_lease() {
 	grep -q "^bound ip=10.99.0.1[0-9][0-9] mask=255.255.255.0 router=10.99.0.254 dns=10.99.0.53 sid=10.99.0.1 lease=600" "$OUT"
 }
 check "dhcp: udhcpc gets a lease with mask, router, DNS, lease time" udhcpc_lease
+check "dhcp: ... and, as it asked for option 42, pxestick as its NTP server" \
+	grep -q "^bound ip=10.99.0.1[0-9][0-9] .* ntp=10.99.0.1$" "$OUT"
 UIP=$(sed -n 's/^bound ip=\([0-9.]*\) .*/\1/p' "$OUT" | head -n 1)
 kill -USR1 "$UD"
 check "dhcp: udhcpc renews (unicast REQUEST, ciaddr)" wait_for "$OUT" "^renew ip=$UIP " 8

@@ -135,6 +135,30 @@ env ROOT="$R" interface=eth0 sh "$TMPD/udhcpc.script" deconfig
 check "udhcpc.script: deconfig keeps the address (pxestick keeps serving)" grep -q '^ADDRESS=192.168.7.99/24$' "$RUNDIR/net.env"
 rm -f "$RUNDIR/pxestick.pid"
 
+# ---- clock = : a flat battery's clock is set forward, never back -----------------
+# date: busybox's, but setting the clock (-s) only records; hwclock records.
+cat >"$TMPD/bin/date" <<EOF
+#!/bin/sh
+case " \$* " in *" -s "*) echo "date \$*" >>"$CALLS"; exit 0 ;; esac
+exec busybox date "\$@"
+EOF
+printf '#!/bin/sh\necho "hwclock $*" >>"%s"\n' "$CALLS" >"$TMPD/bin/hwclock"
+chmod +x "$TMPD/bin/date" "$TMPD/bin/hwclock"
+printf 'clock = 2999-01-01 10:00\n' >"$TMPD/clock.conf"
+: >"$CALLS"
+clock_floor "$TMPD/clock.conf" >"$TMPD/clock.out"
+check "clock_floor: a clock earlier than clock = is set to it, and the RTC" sh -c \
+	"grep -q '^date -u -s @32472180000' '$CALLS' && grep -q '^hwclock -u -w' '$CALLS' &&
+	 grep -q 'set to 2999-01-01 10:00 (pxestick.conf)' '$TMPD/clock.out'"
+printf 'clock = 2001-01-01T10:00\n' >"$TMPD/clock.conf"
+: >"$CALLS"
+clock_floor "$TMPD/clock.conf" >"$TMPD/clock.out"
+check "clock_floor: a later clock is left alone (the line can stay)" test ! -s "$CALLS"
+printf 'clock = soon\n' >"$TMPD/clock.conf"
+check "clock_floor: a value that is no date is said, nothing set" sh -c \
+	"clock_floor() { :; }; . '$top/appliance/lib.sh'; ROOT='$R'; clock_floor '$TMPD/clock.conf' | grep -q 'is not a date'"
+rm -f "$TMPD/bin/date" "$TMPD/bin/hwclock"
+
 # ---- what pxestick is started with ---------------------------------------------------------
 S=$R/mnt/stick
 mkdir -p "$S/isos"
@@ -154,11 +178,20 @@ net_env_write eth0 authoritative 10.99.0.1/24 ""
 printf 'menu-timeout = 3\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: config, state, files, network, ISOs and keys relative to the stick" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys --ntp yes "
 printf 'iso = my/arch.iso\nkeys = k.txt\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: iso and keys from pxestick.conf are left to it" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --ntp yes "
+mkdir -p "$S/script.d" "$S/repo" "$S/archinstall"
+args=$(serve_args | tr '\n' '|')
+check "serve_args: script.d, repo/ and archinstall/ on the stick are steps and shares" sh -c \
+	'case "$0" in *"|--ntp|yes|--extra-scripts|script.d|--share|repo repo|--share|archinstall archinstall|"*) exit 0 ;; *) exit 1 ;; esac' "$args"
+printf 'ntp = no\nshare = files /srv\n' >"$RUNDIR/pxestick.conf"
+args=$(serve_args | tr '\n' '|')
+check "serve_args: ntp and share in pxestick.conf are left to it" sh -c \
+	'case "$0" in *--ntp*|*"--share"*) exit 1 ;; *) exit 0 ;; esac' "$args"
+rmdir "$S/script.d" "$S/repo" "$S/archinstall"
 printf 'dhcp = authoritative\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: an explicit dhcp mode in pxestick.conf is passed as written" sh -c \

@@ -233,36 +233,49 @@ sshd_fails() {
 }
 check "script.cfg says so and exits 1 when sshd does not start" sshd_fails
 
-# ---- script --extra ----
+# ---- script --extra: steps ----
 
-EXTRA=$TMPD/extra.sh
+EXTRA=$TMPD/10-extra.sh
 cat > "$TMPD/extra.lf" <<'EOF'
 #!/bin/sh
 # runs after the keys are in place
 [ -s "$PXESTICK_ROOT/root/.ssh/authorized_keys" ] || exit 9
 echo "extra: it's $(echo ran)" > "$PXESTICK_ROOT/extra-ran"
+cd /
 exit "${EXTRA_RC:-0}"
 EOF
 # CRLF line ends, as a Windows editor on the stick's FAT partition writes.
 sed 's/$/\r/' "$TMPD/extra.lf" > "$EXTRA"
-"$PXESTICK" keys script "$KEYS/ed25519.pub" --extra "$EXTRA" > "$TMPD/script.cfg" 2> "$TMPD/script.err"
+# A second step, no #! line (run with sh): it sees the first one's work
+# but not its working directory (its own process).
+printf 'echo "second: $(cat "$PXESTICK_ROOT/extra-ran") in $(pwd)" > "$PXESTICK_ROOT/second-ran"\n' \
+	> "$TMPD/20-second.sh"
+"$PXESTICK" keys script "$KEYS/ed25519.pub" --extra "$EXTRA" --extra "$TMPD/20-second.sh" \
+	> "$TMPD/script.cfg" 2> "$TMPD/script.err"
 extra_rc=$?
-check "keys script --extra (exit 0)" test "$extra_rc" -eq 0
-check "shellcheck passes on script.cfg with --extra" shellcheck "$TMPD/script.cfg"
+check "keys script --extra A --extra B (exit 0)" test "$extra_rc" -eq 0
+check "shellcheck passes on script.cfg with two steps" shellcheck "$TMPD/script.cfg"
 extra_runs() {
-	run_script "busybox sh" "$TMPD/root-extra" PXESTICK_SYSTEMCTL=true || return 1
+	mkdir -p "$TMPD/root-extra/work"
+	(cd "$TMPD/root-extra/work" && run_script "busybox sh" "$TMPD/root-extra" PXESTICK_SYSTEMCTL=true) ||
+		return 1
 	cat "$TMPD/run.out"
 	[ "$(cat "$TMPD/root-extra/extra-ran")" = "extra: it's ran" ] &&
+		[ "$(cat "$TMPD/root-extra/second-ran")" = "second: extra: it's ran in $TMPD/root-extra/work" ] &&
+		grep -qx "pxestick: step $EXTRA" "$TMPD/run.out" &&
+		grep -qx "pxestick: step $TMPD/20-second.sh: done" "$TMPD/run.out" &&
 		[ -z "$(ls -A "$TMPD/root-extra/tmp")" ]
 }
-check "script.cfg runs the extra script after the keys, then removes it" extra_runs
+check "script.cfg runs each step in order, in its own process, names it, then removes it" extra_runs
 extra_fails() {
 	run_script "busybox sh" "$TMPD/root-extra2" PXESTICK_SYSTEMCTL=true EXTRA_RC=5
 	rc=$?
 	cat "$TMPD/run.out"
-	[ "$rc" -eq 5 ] && grep -qx "pxestick: the extra script failed (exit 5)" "$TMPD/run.out"
+	[ "$rc" -eq 5 ] && grep -qx "pxestick: step $EXTRA FAILED (exit 5)" "$TMPD/run.out" &&
+		[ -s "$TMPD/root-extra2/second-ran" ] &&
+		cmp "$KEYS/ed25519.pub" "$TMPD/root-extra2/root/.ssh/authorized_keys"
 }
-check "script.cfg exits with the extra script's failure" extra_fails
+check "a failing step is said, the next step still runs, the keys stay, the exit says so" extra_fails
 printf 'echo a\0b\n' > "$TMPD/nul.sh"
 check_exit "keys script --extra with a NUL byte (exit 2)" 2 \
 	"$PXESTICK" keys script "$KEYS/ed25519.pub" --extra "$TMPD/nul.sh"

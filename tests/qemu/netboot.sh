@@ -77,7 +77,13 @@ ISO_NAME=$(basename "$ISO" .iso)
 		done
 	done
 } > "$TMPD/stick.conf"
-isos="--iso $ISO"
+# A site step (script.d): every row's live system must have run it.
+mkdir -p "$TMPD/script.d"
+cat > "$TMPD/script.d/10-site.sh" <<'EOF'
+#!/bin/sh
+echo "script.d step ran at $(date -u +%Y-%m-%dT%H:%M:%SZ)" > /var/log/pxestick-step
+EOF
+isos="--iso $ISO --add $TMPD/script.d"
 for v in v87 v70; do
 	grep -q "archboot-$v" "$TMPD/stick.conf" && isos="$isos --iso $FIXTURES/bootiso/archboot-$v.iso"
 done
@@ -104,8 +110,24 @@ login() {
 	ip netns exec "$NB_NS" ssh -i "$TMPD/key" -o BatchMode=yes \
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o ConnectTimeout=10 "root@$2" \
-	    'echo login-ok; cat /root/.ssh/authorized_keys' > "$TMPD/$1.ssh" 2>&1 &&
+	    'echo login-ok; cat /root/.ssh/authorized_keys; cat /var/log/pxestick-step /var/log/pxestick-time' \
+	    > "$TMPD/$1.ssh" 2>&1 &&
 	    grep -q login-ok "$TMPD/$1.ssh" && grep -q pxestick-netboot-test "$TMPD/$1.ssh"
+}
+
+# live_checks ROW: what the live system says it did, read over SSH: the
+# site's script.d step ran (every row; the booting fixture only -- a real
+# ISO has no log of it), and the clock was set from the appliance's NTP
+# (rtc2015: the client's RTC reads 2015).  "" when all is well, else why.
+live_checks() {
+	[ "$ISO" = "$FIXTURES/bootiso/archboot.iso" ] || return 0
+	grep -q '^script.d step ran at ' "$TMPD/$1.ssh" || { echo "the script.d step did not run"; return; }
+	case $1 in
+	*rtc2015*)
+		grep -q '^time-sync: reached ' "$TMPD/$1.ssh" && grep -q '^pacman-init: could run' "$TMPD/$1.ssh" ||
+			echo "the clock was not set from the appliance: $(grep -E '^(time-sync|pacman-init)' "$TMPD/$1.ssh" | tr '\n' ' ')"
+		;;
+	esac
 }
 
 # watch ROW MAC: follow the row through the server's eyes until an SSH
@@ -134,7 +156,12 @@ watch() {
 			fi
 			if [ "$phase" -ge 7 ] && [ "$addr" != - ] && login "$row" "$addr"; then
 				record "$row" ssh
-				echo "ok $addr" > "$TMPD/$row.result"
+				why=$(live_checks "$row")
+				if [ -n "$why" ]; then
+					echo "SSH works, but $why" > "$TMPD/$row.result"
+				else
+					echo "ok $addr $(grep -h '^time-sync: reached' "$TMPD/$row.ssh" | head -n 1)" > "$TMPD/$row.result"
+				fi
 				return
 			fi
 			;;
@@ -296,7 +323,7 @@ scenario() {
 		elif grep -q '^ok menu' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: the menu said the machine has too little RAM and came back; no kernel was sent"
 		elif grep -q '^ok' "$TMPD/$name.result" 2>/dev/null; then
-			ok "$mode/$row: SSH login with the injected key at the address /status.json shows ($times)"
+			ok "$mode/$row: SSH login with the injected key at the address /status.json shows, script.d step ran ($times)$(sed -n 's/^ok [^ ]* \(time-sync: .*\)/; \1/p' "$TMPD/$name.result")"
 		else
 			not_ok "$mode/$row: $(cat "$TMPD/$name.result" 2>/dev/null) ($times)"
 			nb_console "$TMPD/$name.log" | tail -n 15 | sed 's/^/# client: /'

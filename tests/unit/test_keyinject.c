@@ -811,33 +811,47 @@ TEST(keys_script_no_keys_and_truncation)
 	CHECK(strstr(big, "no valid SSH key: root cannot log in") != NULL);
 }
 
-TEST(keys_script_extra)
+TEST(keys_script_steps)
 {
 	static const char file[] = "ssh-ed25519 " ED25519_B64 "\n";
 	static const char extra_sh[] = "#!/bin/bash\r\necho 'hi' $HOME\r\n\nlast";
 	static const char extra_plain[] = "echo plain";
 	static char out[16384];
+	struct keys_step steps[2] = {
+		{ "10-first.sh", extra_sh, sizeof(extra_sh) - 1 },
+		{ "it's 20.sh", extra_plain, sizeof(extra_plain) - 1 },
+	};
 	const char *err;
 
-	keys_script(out, sizeof(out), file, sizeof(file) - 1, extra_sh,
-	    sizeof(extra_sh) - 1, &scan, NULL, NULL, &err);
+	keys_script(out, sizeof(out), file, sizeof(file) - 1, steps, 2, &scan, NULL, NULL,
+	    &err);
 	CHECK(err == NULL);
 	CHECK(strstr(out, "\tprintf '%s\\n' '#!/bin/bash'\n"
 	    "\tprintf '%s\\n' 'echo '\\''hi'\\'' $HOME'\n"
 	    "\tprintf '%s\\n' ''\n"
-	    "\tprintf '%s\\n' 'last'\n} > \"$extra\"\n") != NULL);
-	CHECK(strstr(out, "if \"$extra\"; then") != NULL);
+	    "\tprintf '%s\\n' 'last'\n} > \"$step\"\n"
+	    "pxestick_step '10-first.sh' \"$step\" ''\n") != NULL);
+	CHECK(strstr(out, "pxestick_step 'it'\\''s 20.sh' \"$step\" sh\n") != NULL);
+	CHECK(strstr(out, "\npxestick_step() {\n") != NULL);
+	CHECK_INT(count(out, "pxestick_step() {"), 1);
 	CHECK(strchr(out, '\r') == NULL);
+	/* the first step comes before the second */
+	CHECK(strstr(out, "10-first.sh") < strstr(out, "20.sh"));
 
-	keys_script(out, sizeof(out), file, sizeof(file) - 1, extra_plain,
-	    sizeof(extra_plain) - 1, &scan, NULL, NULL, &err);
-	CHECK(err == NULL);
-	CHECK(strstr(out, "if sh \"$extra\"; then") != NULL);
+	keys_script(out, sizeof(out), file, sizeof(file) - 1, NULL, 0, &scan, NULL, NULL, &err);
+	CHECK(strstr(out, "pxestick_step") == NULL);
 
-	CHECK_INT(keys_script(out, sizeof(out), file, sizeof(file) - 1, "a\0b", 3, &scan,
+	steps[1].text = "a\0b";
+	steps[1].len = 3;
+	CHECK_INT(keys_script(out, sizeof(out), file, sizeof(file) - 1, steps, 2, &scan,
 	    NULL, NULL, &err), 0);
-	CHECK_STR(err, "the extra script holds a NUL byte (not a shell script?)");
-	CHECK_INT(keys_script(out, sizeof(out), file, sizeof(file) - 1, extra_plain,
-	    KEYS_MAX_EXTRA + 1, &scan, NULL, NULL, &err), 0);
-	CHECK_STR(err, "the extra script is larger than 256 KiB (KEYS_MAX_EXTRA)");
+	CHECK_STR(err, "holds a NUL byte (not a shell script?)");
+	steps[1].text = extra_plain;
+	steps[1].len = KEYS_MAX_EXTRA + 1;
+	CHECK_INT(keys_script(out, sizeof(out), file, sizeof(file) - 1, steps, 2, &scan,
+	    NULL, NULL, &err), 0);
+	CHECK_STR(err, "larger than 256 KiB (KEYS_MAX_EXTRA)");
+	CHECK_INT(keys_script(out, sizeof(out), file, sizeof(file) - 1, steps,
+	    KEYS_MAX_STEPS + 1, &scan, NULL, NULL, &err), 0);
+	CHECK_STR(err, "more than 64 steps (KEYS_MAX_STEPS)");
 }
