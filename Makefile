@@ -5,7 +5,8 @@ include config.mk
 .DELETE_ON_ERROR:
 # Keep the objects of every build flavour between runs.
 .SECONDARY:
-.PHONY: all deps test unit fuzz fuzz-smoke bench clean help run image fixtures test-e2e
+.PHONY: all deps test unit fuzz fuzz-smoke bench clean help run image fixtures test-e2e FORCE \
+        man install screenshots
 
 LIB_SRCS  := $(sort $(filter-out services/main.c,$(wildcard services/*/*.c)))
 HEADERS   := $(wildcard services/*/*.h) config.mk
@@ -20,6 +21,17 @@ FUZZ_OBJS := $(patsubst %.c,$(BUILD)/obj/fuzz/%.o,$(LIB_SRCS))
 
 all: $(BUILD)/pxestick
 
+# The version the binary names (mk/version.sh), as a header that is
+# rewritten only when it changes, so only version.o is rebuilt.
+PXESTICK_VERSION := $(shell sh mk/version.sh)
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define PXESTICK_VERSION "%s"\n' '$(PXESTICK_VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/musl/services/common/version.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/asan/services/common/version.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/fuzz/services/common/version.o: $(BUILD)/gen/version.h
+
 help:
 	@echo "make deps      install Debian packages, build BearSSL with musl-gcc"
 	@echo "make           build/pxestick (static musl binary)"
@@ -28,6 +40,8 @@ help:
 	@echo "make bench     side-by-side benchmarks (bench/)"
 	@echo "make run       the appliance and a PXE client in QEMU [ISO=archlinux.iso]"
 	@echo "make test-e2e  the whole netboot matrix in QEMU [ISO=...]"
+	@echo "make install   the binary, systemd unit, sysusers/tmpfiles, man pages [PREFIX= DESTDIR=]"
+	@echo "make man       build/man/pxestick.8 and pxestick.conf.5"
 	@echo "make clean     remove build/"
 
 # deps runs when BearSSL is missing; mk/deps.sh is a fast no-op otherwise.
@@ -61,6 +75,18 @@ $(BUILD)/unit-musl: $(UNIT_SRCS) $(MUSL_OBJS) $(BEARSSL) $(HEADERS) tests/unit/h
 $(BUILD)/unit-asan: $(UNIT_SRCS) $(ASAN_OBJS) $(BEARSSL) $(HEADERS) tests/unit/harness.h
 	$(HOSTCC) $(CSTD) $(SANFLAGS) $(WARNINGS) $(CPPFLAGS) -Itests/unit -o $@ \
 		$(UNIT_SRCS) $(ASAN_OBJS) $(BEARSSL)
+
+# The Debian package's binary: glibc and Debian's libbearssl-dev, with the
+# distribution's flags (dpkg-buildflags' CFLAGS, LDFLAGS): a package links
+# the libraries of its distribution.  The appliance keeps the static one.
+SYSTEM_OBJS := $(patsubst %.c,$(BUILD)/obj/system/%.o,$(LIB_SRCS))
+SYSTEM_CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iservices -I$(BUILD) -I/usr/include/bearssl
+$(BUILD)/obj/system/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	gcc $(CSTD) -O2 $(CFLAGS) $(GCC_WARNINGS) $(SYSTEM_CPPFLAGS) $(CPPFLAGS_SYSTEM) -c -o $@ $<
+$(BUILD)/obj/system/services/common/version.o: $(BUILD)/gen/version.h
+$(BUILD)/pxestick-system: $(BUILD)/obj/system/services/main.o $(SYSTEM_OBJS)
+	gcc $(LDFLAGS) -o $@ $^ -lbearssl
 
 # The CLI under sanitizers, for host tests on broken inputs.
 $(BUILD)/pxestick-asan: $(BUILD)/obj/asan/services/main.o $(ASAN_OBJS) $(BEARSSL)
@@ -111,6 +137,60 @@ test-e2e: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# The pictures in docs/TROUBLESHOOTING.md (the iPXE menu in QEMU, /status
+# in headless Chromium), taken again from the code as it is.
+screenshots: deps
+	@$(MAKE) --no-print-directory $(BUILD)/pxestick
+	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
+	@BUILD=$(BUILD) sh tests/tools/screenshots.sh
+
+# ---- man pages and the host install ----------------------------------------
+# pxestick.conf(5)'s settings come from the binary's own table, so the page
+# never drifts from what the server accepts.
+# The binary installed: the static one; the Debian package installs
+# $(BUILD)/pxestick-system.
+INSTALL_BIN ?= $(BUILD)/pxestick
+MANPAGES = $(BUILD)/man/pxestick.8 $(BUILD)/man/pxestick.conf.5
+man: $(MANPAGES)
+$(BUILD)/man/pxestick.8: man/pxestick.8 $(BUILD)/gen/version.h
+	@mkdir -p $(@D)
+	sed 's|@VERSION@|$(PXESTICK_VERSION)|' man/pxestick.8 >$@
+$(BUILD)/man/pxestick.conf.5: man/pxestick.conf.5.in $(INSTALL_BIN)
+	@mkdir -p $(@D)
+	$(INSTALL_BIN) serve --no-config --print-man >$@.settings
+	sed -e 's|@VERSION@|$(PXESTICK_VERSION)|' -e '/^\.\\" SETTINGS$$/r $@.settings' \
+	    -e '/^\.\\" SETTINGS$$/d' man/pxestick.conf.5.in >$@
+	rm -f $@.settings
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+# Where systemd looks for units, sysusers.d and tmpfiles.d below PREFIX.
+UNITDIR    ?= $(LIBDIR)/systemd/system
+IPXEDIR    ?= /usr/lib/ipxe
+DESTDIR    ?=
+
+# The binary, the iPXE links, the unit, sysusers and tmpfiles entries, the
+# man pages; the config only when there is none (an admin's edits stay).
+install: $(INSTALL_BIN) $(MANPAGES)
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/pxestick
+	install -d $(DESTDIR)$(LIBDIR)/pxestick
+	for f in undionly.kpxe ipxe.efi snponly.efi; do \
+		ln -sfn $(IPXEDIR)/$$f $(DESTDIR)$(LIBDIR)/pxestick/$$f; done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBDIR)/sysusers.d $(DESTDIR)$(LIBDIR)/tmpfiles.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/pxestick.service.in >$(DESTDIR)$(UNITDIR)/pxestick.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pxestick.service
+	install -m 0644 dist/pxestick.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/pxestick.conf
+	install -m 0644 dist/pxestick.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/pxestick.conf
+	install -D -m 0644 $(BUILD)/man/pxestick.8 $(DESTDIR)$(MANDIR)/man8/pxestick.8
+	install -D -m 0644 $(BUILD)/man/pxestick.conf.5 $(DESTDIR)$(MANDIR)/man5/pxestick.conf.5
+	install -d $(DESTDIR)$(SYSCONFDIR)/pxestick
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pxestick/pxestick.conf ] || \
+		sed 's|@LIBDIR@|$(LIBDIR)|g' dist/pxestick.conf.in \
+		>$(DESTDIR)$(SYSCONFDIR)/pxestick/pxestick.conf
 
 # ---- TLS (services/tls) ----------------------------------------------------
 # The HTTPS test server that tests/host/test_tls.sh drives: static musl,

@@ -15,7 +15,7 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # gcc only (clang has no such option): messages are truncated to their
 # buffers on purpose.
 GCC_WARNINGS = $(WARNINGS) -Wno-format-truncation
-CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iservices \
+CPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iservices -I$(BUILD) \
            -I$(BUILD)/bearssl/include
 CSTD     = -std=c11
 

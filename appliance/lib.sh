@@ -28,6 +28,9 @@ FILES=${FILES:-/usr/lib/pxestick}
 STATIC_ADDRESS=10.99.0.1/24
 # Files of the state dir larger than this are not copied to the stick.
 STATE_MAX_BYTES=1048576
+# The logs on the stick: appended to while under this, then rewritten
+# with their newest STATE_MAX_BYTES.
+STICK_LOG_MAX_BYTES=2097152
 # pxestick's log is cut to its last half when it grows past this.
 LOG_MAX_BYTES=2097152
 
@@ -36,22 +39,37 @@ LOG_MAX_BYTES=2097152
 # CONSOLES: the terminals a technician may be looking at (tty1 = the monitor,
 # ttyS0 = a serial line or a VM's console), those that exist and take
 # writes.  Empty: standard output only (host tests).
+# LOG_CONSOLES: where the log goes once the boot is over: the serial line,
+# and tty2 instead of tty1 (tty1 then shows `pxestick top`, tty3 a shell).
 con_detect() {
 	CONSOLES=
+	LOG_CONSOLES=
 	for c in tty1 ttyS0; do
 		# stty fails (EIO) on a serial port without a UART behind it.
 		if [ -c "$ROOT/dev/$c" ] && stty -F "$ROOT/dev/$c" >/dev/null 2>&1; then
 			CONSOLES="$CONSOLES $ROOT/dev/$c"
+			case $c in
+			tty1) [ ! -c "$ROOT/dev/tty2" ] || LOG_CONSOLES="$LOG_CONSOLES $ROOT/dev/tty2" ;;
+			*) LOG_CONSOLES="$LOG_CONSOLES $ROOT/dev/$c" ;;
+			esac
 		fi
 	done
-	export CONSOLES
+	export CONSOLES LOG_CONSOLES
 }
 
-# con_load: CONSOLES as con_detect found them at boot, and pxestick.debug.
+# con_load: for the services after the boot (run, state-sync, keep-lease):
+# their lines go where the log goes (LOG_CONSOLES as con_detect found
+# them), each with the time, like pxestick's own.
 con_load() {
-	CONSOLES=$(cat "$RUN/consoles" 2>/dev/null)
+	CONSOLES=$(cat "$RUN/log-consoles" 2>/dev/null)
 	PXESTICK_DEBUG=$(cmdline_get debug "")
-	export CONSOLES PXESTICK_DEBUG
+	PXESTICK_STAMP=1
+	export CONSOLES PXESTICK_DEBUG PXESTICK_STAMP
+}
+
+# stamp: the time as pxestick's log lines carry it (UTC).
+stamp() {
+	date -u '+%Y-%m-%d %H:%M:%S'
 }
 
 # uptime_s: whole seconds since the kernel started.
@@ -68,6 +86,7 @@ say() {
 	t=$(cut -d' ' -f1 "$ROOT/proc/uptime" 2>/dev/null)
 	l="$*"
 	[ -z "${PXESTICK_DEBUG:-}" ] || l="[$t] $l"
+	[ -z "${PXESTICK_STAMP:-}" ] || l="$(stamp) $l"
 	if [ -z "${CONSOLES:-}" ]; then
 		printf '%s\n' "$l"
 	else
@@ -93,7 +112,7 @@ conlog() {
 		fi
 		printf '%s\n' "$line" >>"$1"
 		case $line in
-		"pxestick: serving"*) con_ready ;;
+		"pxestick: serving"* | *" pxestick: serving"*) con_ready ;;
 		esac
 		n=$((n + 1))
 		if [ "$n" -ge 200 ]; then
@@ -375,8 +394,10 @@ isos_list() {
 # the network comes from net.env; state and files are the appliance's own.
 serve_args() {
 	conf=$RUN/pxestick.conf
-	if [ -f "$conf" ]; then printf '%s\n' --config "$conf"; fi
-	printf '%s\n' --state "$RUN/state" --files "$FILES"
+	if [ -f "$conf" ]; then printf '%s\n' --config "$conf"; else printf '%s\n' --no-config; fi
+	printf '%s\n' --state "$RUN/state" --files "$FILES" --boot-log "$RUN/boot.log"
+	# Its own user, never nobody's (rootfs/etc/passwd).
+	conf_has "$conf" user || printf '%s\n' --user _pxestick
 	if [ -f "$RUN/net.env" ]; then
 		# shellcheck disable=SC1090,SC1091
 		. "$RUN/net.env"
@@ -442,7 +463,8 @@ state_restore() {
 	if [ -d "$STICK/state" ]; then
 		for f in "$STICK"/state/*; do
 			[ -f "$f" ] || continue
-			case ${f##*/} in .*) continue ;; esac
+			# The logs on the stick are the logs' history, not pxestick's state.
+			case ${f##*/} in .* | boot.log | pxestick.log) continue ;; esac
 			cp "$f" "$RUN/state/" 2>/dev/null
 		done
 	fi
@@ -450,13 +472,13 @@ state_restore() {
 }
 
 # state_changed: print the names of state files that differ from the
-# stick's copy (and the boot/pxestick logs, copied as logs/).
+# stick's copy (the logs go by log_sync).
 state_changed() {
 	for f in "$RUN"/state/*; do
 		[ -f "$f" ] || continue
 		n=${f##*/}
 		# dhcp-mode says what pxestick does now: nothing to keep.
-		case $n in .* | *.tmp | dhcp-mode) continue ;; esac
+		case $n in .* | *.tmp | dhcp-mode | boot.log | pxestick.log) continue ;; esac
 		[ "$(wc -c <"$f")" -le "$STATE_MAX_BYTES" ] || continue
 		cmp -s "$f" "$STICK/state/$n" || printf '%s\n' "$n"
 	done
@@ -468,29 +490,59 @@ stick_mounted() {
 }
 
 # state_sync [logs]: copy what changed to the stick, atomically per file;
-# with "logs", the last STATE_MAX_BYTES of boot.log and pxestick.log too.
-# Returns 1 when the stick cannot be written (write-protected, gone).
+# with "logs", the logs too (log_sync).  Returns 1 when the stick cannot be
+# written (write-protected, gone).
 state_sync() {
 	stick_mounted || return 1
 	changed=$(state_changed)
-	logs=
-	want=
-	[ "${1:-}" != logs ] || want="boot.log pxestick.log"
-	for l in $want; do
+	rc=0
+	if [ -n "$changed" ]; then
+		mount -o remount,rw "$STICK" 2>/dev/null || return 1
+		mkdir -p "$STICK/state" || rc=1
+		for n in $changed; do
+			state_put "$RUN/state/$n" "$n" || rc=1
+		done
+		sync
+		mount -o remount,ro "$STICK" 2>/dev/null || rc=1
+	fi
+	[ "${1:-}" != logs ] || log_sync || rc=1
+	return $rc
+}
+
+# log_sync: what boot.log and pxestick.log gained since the last call, to
+# the stick's state/ folder: appended (a few lines every few seconds, not a
+# rewrite), or rewritten with the newest STATE_MAX_BYTES when the log in
+# RAM was cut or the stick's copy would pass STICK_LOG_MAX_BYTES.  The
+# stick is writable only meanwhile.  Returns 1 when it cannot be written.
+log_sync() {
+	stick_mounted || return 1
+	todo=
+	for l in boot.log pxestick.log; do
 		[ -f "$RUN/$l" ] || continue
-		tail -c "$STATE_MAX_BYTES" "$RUN/$l" >"$RUN/.$l.cut"
-		if cmp -s "$RUN/.$l.cut" "$STICK/state/$l"; then rm -f "$RUN/.$l.cut"; else logs="$logs $l"; fi
+		size=$(wc -c <"$RUN/$l")
+		sent=$(cat "$RUN/.$l.sent" 2>/dev/null || echo 0)
+		[ "$size" != "$sent" ] || continue
+		todo="$todo $l:$size:$sent"
 	done
-	[ -n "$changed$logs" ] || return 0
+	[ -n "$todo" ] || return 0
 	mount -o remount,rw "$STICK" 2>/dev/null || return 1
 	rc=0
 	mkdir -p "$STICK/state" || rc=1
-	for n in $changed; do
-		state_put "$RUN/state/$n" "$n" || rc=1
-	done
-	for l in $logs; do
-		state_put "$RUN/.$l.cut" "$l" || rc=1
-		rm -f "$RUN/.$l.cut"
+	for t in $todo; do
+		l=${t%%:*} t=${t#*:}
+		size=${t%%:*} sent=${t#*:}
+		on=-1
+		[ ! -f "$STICK/state/$l" ] || on=$(wc -c <"$STICK/state/$l")
+		if [ "$size" -lt "$sent" ] || [ "$on" -lt 0 ] ||
+			[ $((on + size - sent)) -gt "$STICK_LOG_MAX_BYTES" ]; then
+			head -c "$size" "$RUN/$l" | tail -c "$STATE_MAX_BYTES" >"$RUN/.$l.cut" &&
+				state_put "$RUN/.$l.cut" "$l" || rc=1
+			rm -f "$RUN/.$l.cut"
+		else
+			head -c "$size" "$RUN/$l" | tail -c $((size - sent)) >>"$STICK/state/$l" &&
+				sync "$STICK/state/$l" || rc=1
+		fi
+		[ "$rc" != 0 ] || printf '%s\n' "$size" >"$RUN/.$l.sent"
 	done
 	sync
 	mount -o remount,ro "$STICK" 2>/dev/null || rc=1

@@ -8,6 +8,7 @@
 
 #include "archiso/archiso.h"
 #include "archiso/archiso_cli.h"
+#include "common/args.h"
 #include "common/util.h"
 
 #define EXIT_PROBLEM 1
@@ -32,6 +33,20 @@ usage_error(const char *msg)
 {
 	if (msg != NULL)
 		fprintf(stderr, "pxestick archiso: %s\n", msg);
+	fputs(archiso_usage, stderr);
+	return EXIT_BAD;
+}
+
+/* "unknown option", naming the closest of this tool's options. */
+static int
+unknown_option(const char *given)
+{
+	static const char *const known[] = { "--server", "--timeout", "--memsize",
+		"--verify", "--help" };
+	const char *near = args_closest(given, known, ARRAY_LEN(known));
+
+	fprintf(stderr, "pxestick archiso: unknown option '%s'%s%s%s\n", given,
+	    near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 	fputs(archiso_usage, stderr);
 	return EXIT_BAD;
 }
@@ -128,9 +143,10 @@ cmd_entries(int argc, char **argv)
 	int i, status = 0, r;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++)
-		if ((r = verify_option(argc, argv, &i, &boot.verify)) != 1)
-			return usage_error(r < 0 ? "--verify is checksum, cms or none" :
-			    "unknown option");
+		if ((r = verify_option(argc, argv, &i, &boot.verify)) < 0)
+			return usage_error("--verify is checksum, cms or none");
+		else if (r == 0)
+			return unknown_option(argv[i]);
 	if (i == argc)
 		return usage_error("entries takes one or more ISOs");
 	for (; i < argc; i++) {
@@ -172,9 +188,10 @@ cmd_ipxe(int argc, char **argv)
 			if (parse_u64(argv[++i], 0, 64u * 1024 * 1024, &v) != 0)
 				return usage_error("--memsize takes MiB");
 			menu.client_mib = (unsigned)v;
-		} else if ((r = verify_option(argc, argv, &i, &menu.boot.verify)) != 1) {
-			return usage_error(r < 0 ? "--verify is checksum, cms or none" :
-			    "unknown option");
+		} else if ((r = verify_option(argc, argv, &i, &menu.boot.verify)) < 0) {
+			return usage_error("--verify is checksum, cms or none");
+		} else if (r == 0) {
+			return unknown_option(argv[i]);
 		}
 	}
 	if (menu.boot.server == NULL || i == argc)

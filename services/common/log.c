@@ -4,13 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 
 #define LOG_BATCH_BYTES (64 * 1024)
+#define LOG_RECENT_BYTES (128 * 1024)
 
 static const char *log_program = "pxestick";
 static int log_batching;
+static int log_stamping;
+/* The newest lines, for /log and the support bundle: a ring of bytes. */
+static char log_ring[LOG_RECENT_BYTES];
+static size_t log_ring_end;     /* where the next byte goes */
+static int log_ring_full;
 static char log_pending[LOG_BATCH_BYTES];
 static size_t log_pending_len;
 
@@ -30,6 +39,63 @@ log_flush(void)
 	log_pending_len = 0;
 }
 
+/* Is stderr the journal's stream?  systemd sets JOURNAL_STREAM to its
+ * "device:inode" (systemd.exec(5)); the journal stamps lines itself. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_stamp(int on)
+{
+	log_stamping = on && !stderr_is_journal();
+}
+
+static void
+ring_put(const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t k = sizeof(log_ring) - log_ring_end;
+
+		if (k > n)
+			k = n;
+		memcpy(log_ring + log_ring_end, p, k);
+		log_ring_end += k;
+		p += k;
+		n -= k;
+		if (log_ring_end == sizeof(log_ring)) {
+			log_ring_end = 0;
+			log_ring_full = 1;
+		}
+	}
+}
+
+void
+log_recent(struct buf *out)
+{
+	size_t start = 0;
+
+	if (log_ring_full) {
+		/* The oldest bytes start mid-line: from the first whole line. */
+		const char *nl = memchr(log_ring + log_ring_end, '\n',
+		    sizeof(log_ring) - log_ring_end);
+
+		if (nl != NULL) {
+			start = (size_t)(nl + 1 - log_ring);
+			buf_append(out, log_ring + start, sizeof(log_ring) - start);
+		}
+	}
+	buf_append(out, log_ring, log_ring_end);
+}
+
 void
 log_set_program(const char *name)
 {
@@ -43,7 +109,15 @@ log_msg(const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s: ", log_program);
+	n = 0;
+	if (log_stamping) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (gmtime_r(&now, &tm) != NULL)
+			n = (int)strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S ", &tm);
+	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", log_program);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);
@@ -51,6 +125,8 @@ log_msg(const char *fmt, ...)
 	va_end(ap);
 	n = (int)strlen(line);
 	line[n++] = '\n'; /* fits: vsnprintf left room for its NUL */
+	if (log_stamping)
+		ring_put(line, (size_t)n);
 	if (!log_batching) {
 		/* One write per line, so writers never interleave mid-line. */
 		(void)write_all(2, line, (size_t)n);

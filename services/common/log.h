@@ -1,5 +1,6 @@
 /*
- * Logging: one line per event, to stderr, prefixed with the program name.
+ * Logging: one line per event, to stderr, prefixed with the program name
+ * (and, in the server, the time).
  *
  * Peer-supplied bytes MUST pass through log_escape() before they reach a
  * log line: a hostile file name or packet must not forge log lines or send
@@ -11,6 +12,18 @@
 #include <stddef.h>
 
 void log_set_program(const char *name);
+
+/*
+ * Stamps, for the server: each line starts with the time in UTC,
+ * "2026-12-02 11:40:01 pxestick: ...", unless stderr is the journal's
+ * stream (which stamps lines itself).  Off by default (CLI commands).
+ */
+void log_stamp(int on);
+
+/* The server's newest lines (while stamping; at most 128 KiB, whole lines,
+ * oldest first) appended to out: /log and the support bundle. */
+struct buf;
+void log_recent(struct buf *out);
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

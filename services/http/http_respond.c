@@ -186,17 +186,22 @@ list_entry(void *ctx, const char *name, int is_dir, uint64_t size, int64_t mtime
 }
 
 static void
-respond_listing(struct http_conn *c, const char *path, int is_head)
+respond_listing(struct http_conn *c, const char *prefix, const char *path, int is_head)
 {
 	struct listing l = { &c->text };
 
 	buf_puts(&c->text, "<!DOCTYPE html>\n<meta charset=\"utf-8\">\n<title>Index of ");
+	html_escape(&c->text, prefix);
 	html_escape(&c->text, path);
 	buf_puts(&c->text, "</title>\n<h1>Index of ");
+	html_escape(&c->text, prefix);
 	html_escape(&c->text, path);
 	buf_puts(&c->text, "</h1>\n<table>\n<tr><th>Name</th><th>Modified</th><th>Size</th></tr>\n");
 	if (strcmp(path, "/") != 0)
 		buf_puts(&c->text, "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
+	else if (prefix[0] != '\0')
+		buf_puts(&c->text, "<tr><td><a href=\"/status\">status page</a></td><td></td>"
+		    "<td></td></tr>\n");
 	vfs_list(&c->file, list_entry, &l);
 	buf_puts(&c->text, "</table>\n");
 	if (buf_failed(&c->text)) {
@@ -358,21 +363,45 @@ respond_generated(struct http_conn *c, const char *type, int is_head)
 	head_end(c, is_head);
 }
 
+/* A redirect to prefix + path + tail (path URL-escaped): 301 for a
+ * directory asked without its slash, 302 for / (the status page now; the
+ * server's front page may change). */
 static void
-respond_redirect(struct http_conn *c, const char *path, int is_head)
+respond_redirect(struct http_conn *c, int status, const char *prefix, const char *path,
+    const char *tail, int is_head)
 {
 	struct buf loc;
 
 	buf_init(&loc);
+	buf_puts(&loc, prefix);
 	url_escape(&loc, path);
-	buf_puts(&loc, "/");
-	head_begin(c, 301);
+	buf_puts(&loc, tail);
+	head_begin(c, status);
 	head_add(c, "Location: %s\r\nContent-Type: text/html; charset=utf-8\r\n",
 	    buf_failed(&loc) ? "/" : loc.data);
 	buf_free(&loc);
-	buf_puts(&c->text, "<!DOCTYPE html>\n<title>301 Moved Permanently</title>\n");
+	buf_printf(&c->text, "<!DOCTYPE html>\n<title>%d %s</title>\n", status,
+	    http_status_text(status));
 	add_piece(c, PIECE_TEXT, 0, c->text.len);
 	head_end(c, is_head);
+}
+
+#define HTTP_FILES_PREFIX "/files"
+
+/* /files/X is the tree's /X (the listing moved there when / became the
+ * status page).  Strips the prefix in place; 1 when it was there. */
+static int
+strip_files_prefix(char *path)
+{
+	size_t n = sizeof(HTTP_FILES_PREFIX) - 1;
+
+	if (strncmp(path, HTTP_FILES_PREFIX, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return 0;
+	if (path[n] == '\0')
+		memcpy(path, "/", 2);
+	else
+		memmove(path, path + n, strlen(path + n) + 1);
+	return 1;
 }
 
 void
@@ -381,7 +410,7 @@ http_respond(struct http_conn *c, const struct http_request *req, char *path, si
 	const struct http_config *cfg = &c->srv->cfg;
 	struct vfs_request rq = { c->server_url, req->query.p, req->query.len };
 	struct vfs *tree = *cfg->tree;
-	const char *reason = NULL, *type;
+	const char *reason = NULL, *type, *prefix = "";
 	int is_head = req->method == HTTP_HEAD, rc;
 
 	http_response_reset(c);
@@ -398,7 +427,14 @@ http_respond(struct http_conn *c, const struct http_request *req, char *path, si
 		http_respond_error(c, 400, reason);
 		return;
 	}
-	if (cfg->page != NULL && cfg->page(cfg->page_ctx, path, req->query.p, req->query.len,
+	if (strcmp(path, "/") == 0 || strcmp(path, HTTP_FILES_PREFIX) == 0) {
+		respond_redirect(c, path[1] ? 301 : 302, path[1] ? HTTP_FILES_PREFIX "/" : "/status",
+		    "", "", is_head);
+		return;
+	}
+	if (strip_files_prefix(path))
+		prefix = HTTP_FILES_PREFIX;
+	else if (cfg->page != NULL && cfg->page(cfg->page_ctx, path, req->query.p, req->query.len,
 	    (const struct sockaddr *)&c->peer_addr, &c->text, &type) == 0) {
 		respond_generated(c, type, is_head);
 		return;
@@ -419,9 +455,9 @@ http_respond(struct http_conn *c, const struct http_request *req, char *path, si
 		size_t n = strlen(path);
 
 		if (n > 1 && path[n - 1] != '/')
-			respond_redirect(c, path, is_head);
+			respond_redirect(c, 301, prefix, path, "/", is_head);
 		else
-			respond_listing(c, path, is_head);
+			respond_listing(c, prefix, path, is_head);
 		return;
 	}
 	respond_file(c, req, is_head);

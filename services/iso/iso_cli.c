@@ -371,15 +371,21 @@ extract_fail(struct extract *x, uint32_t id, const char *what)
 	x->errors++;
 }
 
+/* The ISO's mtime on an open file, or on a symlink by name (no fd). */
 static void
-set_times(int dirfd, const char *name, int fd, int64_t mtime)
+set_fd_times(int fd, int64_t mtime)
 {
 	struct timespec ts[2] = { { (time_t)mtime, 0 }, { (time_t)mtime, 0 } };
 
-	if (fd >= 0)
-		(void)futimens(fd, ts);
-	else
-		(void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
+	(void)futimens(fd, ts);
+}
+
+static void
+set_link_times(int dirfd, const char *name, int64_t mtime)
+{
+	struct timespec ts[2] = { { (time_t)mtime, 0 }, { (time_t)mtime, 0 } };
+
+	(void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
 }
 
 static void extract_dir(struct extract *x, uint32_t dir, int dirfd);
@@ -403,13 +409,13 @@ extract_one(struct extract *x, uint32_t id, int dirfd)
 		}
 		extract_dir(x, id, fd);
 		(void)fchmod(fd, st.mode & 07777 & ~(uint32_t)(S_ISUID | S_ISGID));
-		set_times(dirfd, NULL, fd, st.mtime);
+		set_fd_times(fd, st.mtime);
 		close(fd);
 	} else if (S_ISLNK(st.mode)) {
 		if (symlinkat(st.link, dirfd, st.name) != 0)
 			extract_fail(x, id, "symlink");
 		else
-			set_times(dirfd, st.name, -1, st.mtime);
+			set_link_times(dirfd, st.name, st.mtime);
 	} else if (S_ISREG(st.mode)) {
 		fd = openat(dirfd, st.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
@@ -420,7 +426,7 @@ extract_one(struct extract *x, uint32_t id, int dirfd)
 		if (copy_file(x->img, id, fd) != 0)
 			extract_fail(x, id, "write");
 		(void)fchmod(fd, st.mode & 0777);
-		set_times(dirfd, NULL, fd, st.mtime);
+		set_fd_times(fd, st.mtime);
 		if (close(fd) != 0)
 			extract_fail(x, id, "close");
 	} else {

@@ -19,20 +19,25 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "ntp/ntp.h"
 #include "serve/serve.h"
 #include "serve/settings.h"
+#include "serve/support.h"
 #include "status/status_serve.h"
 #include "tftp/tftp.h"
 #include "vfs/vfs.h"
 
 static const char serve_usage[] =
-    "usage: pxestick serve [--config FILE] [--check-config | --print-config] [--KEY VALUE]...\n"
+    "usage: pxestick serve [--config FILE | --no-config] [--check-config | --print-config]\n"
+    "                      [--KEY VALUE | --KEY=VALUE]...\n"
     "\n"
     "Serve every Arch ISO given over HTTP(S), TFTP and DHCP from one process.\n"
     "Every --KEY is also a `KEY = VALUE` line of the config file; flags win.\n"
+    "With no --config, " SERVE_DEFAULT_CONFIG " is read when it exists\n"
+    "(--no-config: the defaults and the flags only).\n"
     "A port of 0 turns that service off.  SIGHUP re-reads the config and the\n"
     "ISOs without dropping transfers in flight (iso, files, keys and the menu\n"
     "apply then; other keys at the next start); SIGTERM/SIGINT stop.\n"
@@ -46,6 +51,7 @@ struct serve {
 	int argc;               /* the flags, re-applied on reload */
 	char **argv;
 	const char *config;
+	char socket[SETTINGS_PATH + 16]; /* the control socket's path */
 	struct http_server *http, *https;
 	struct tftp_server *tftp;
 	struct dhcp_server *dhcp;
@@ -105,27 +111,44 @@ say_clock(const struct serve *s)
 		log_msg("*** WARNING: %s ***", msg);
 }
 
-/* Split argv into --config, --check-config, --print-config and the
- * setting flags. */
+/* The config file when none is named: the host install's, if there. */
+static const char *
+default_config(void)
+{
+	return access(SERVE_DEFAULT_CONFIG, F_OK) == 0 ? SERVE_DEFAULT_CONFIG : NULL;
+}
+
+/* Split argv into --config, --no-config, --check-config, --print-config
+ * and the setting flags. */
 static int
 parse_args(struct serve *s, int argc, char **argv, int *check, int *print)
 {
-	int n = 0;
+	int n = 0, none = 0, named = 0;
 
 	s->argv = calloc((size_t)argc + 1, sizeof(*s->argv));
 	if (s->argv == NULL)
 		return -1;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			s->config = argv[++i];
-		else if (strcmp(argv[i], "--check-config") == 0)
+			named = 1;
+		} else if (strcmp(argv[i], "--no-config") == 0) {
+			none = 1;
+		} else if (strcmp(argv[i], "--check-config") == 0) {
 			*check = 1;
-		else if (strcmp(argv[i], "--print-config") == 0)
+		} else if (strcmp(argv[i], "--print-config") == 0) {
 			*print = 1;
-		else
+		} else if (strcmp(argv[i], "--print-man") == 0) {
+			*print = 2;
+		} else {
 			s->argv[n++] = argv[i];
+		}
 	}
 	s->argc = n;
+	if (none)
+		s->config = NULL;
+	else if (!named)
+		s->config = default_config();
 	return 0;
 }
 
@@ -314,7 +337,25 @@ client_live(void *ctx, const uint8_t mac[6])
 	}
 }
 
-/* `pxestick clients`: "clients", "reset MAC", "forget MAC". */
+/* The support bundle (serve/support.h) into out: 0, or -1. */
+static int
+support(struct serve *s, struct buf *out)
+{
+	struct buf json;
+	const char *type;
+	int rc;
+
+	buf_init(&json);
+	if (status_server_page(s->status, "/status.json", NULL, 0, &json, &type) != 0)
+		buf_puts(&json, "{}\n");
+	rc = support_bundle(&s->cfg, &json, (int64_t)time(NULL), out);
+	buf_free(&json);
+	return rc;
+}
+
+/* The control socket's requests beyond the status documents:
+ * `pxestick clients` ("clients", "reset MAC", "forget MAC") and
+ * `pxestick support` ("support"). */
 static int
 client_command(void *ctx, const char *line, size_t len, struct buf *out)
 {
@@ -322,6 +363,13 @@ client_command(void *ctx, const char *line, size_t len, struct buf *out)
 	uint8_t mac[6];
 	int forget;
 
+	if (len == 7 && memcmp(line, "support", 7) == 0) {
+		if (support(s, out) != 0) {
+			buf_free(out);
+			buf_puts(out, "error: the support bundle did not fit in memory\n");
+		}
+		return 0;
+	}
 	if (len == 7 && memcmp(line, "clients", 7) == 0) {
 		clients_list(&s->clients, dhcp_server_is_proxy(s->dhcp), out);
 		return 0;
@@ -551,6 +599,17 @@ status_page(void *ctx, const char *path, const char *query, size_t query_len,
 
 	if (strcmp(path, "/done") == 0)
 		return done_page(s, peer, query, query_len, out, type);
+	if (strcmp(path, "/log") == 0) {
+		*type = "text/plain; charset=utf-8";
+		log_recent(out);
+		return 0;
+	}
+	if (strcmp(path, "/support.tar.gz") == 0) {
+		*type = "application/gzip";
+		if (support(s, out) != 0)
+			out->failed = 1; /* the client gets a 500 */
+		return 0;
+	}
 	return status_server_page(s->status, path, query, query_len, out, type);
 }
 
@@ -652,7 +711,8 @@ start_services(struct serve *s, char *err, size_t errlen)
 {
 	struct status_server_config sc;
 
-	sc.state = s->cfg.state;
+	settings_socket(&s->cfg, s->socket, sizeof(s->socket));
+	sc.socket = s->socket;
 	sc.listen = s->cfg.listen;
 	sc.interface = s->cfg.interface;
 	sc.describe = describe;
@@ -711,6 +771,7 @@ log_serving(const struct serve *s)
 		buf_puts(&line, " none");
 	buf_printf(&line, "; script.cfg %s", s->vfs->script ? "with keys" :
 	    "NOT served (no keys)");
+	buf_printf(&line, "; pxestick %s", pxestick_version);
 	log_msg("%s", buf_failed(&line) ? "serving" : line.data);
 	buf_free(&line);
 }
@@ -731,7 +792,10 @@ answer_only(const struct serve *s, int check, int print)
 	if (!print)
 		return -1;
 	buf_init(&out);
-	settings_print(&s->cfg, &out);
+	if (print == 2)
+		settings_man(&out);
+	else
+		settings_print(&s->cfg, &out);
 	if (!buf_failed(&out))
 		fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
@@ -814,6 +878,7 @@ serve_main(int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
+	log_stamp(1); /* the server's lines say when */
 	if (loop_init(&s->loop) != 0) {
 		fprintf(stderr, "pxestick serve: epoll: %s\n", strerror(errno));
 		goto out;
@@ -831,17 +896,19 @@ out:
 }
 
 int
-serve_state_dir(const char *config, char *state, size_t size, char *err, size_t errlen)
+serve_socket_path(const char *config, char *sock, size_t size, char *err, size_t errlen)
 {
 	struct settings *cfg = malloc(sizeof(*cfg));
 
+	if (config == NULL)
+		config = default_config();
 	if (cfg == NULL || settings_load(cfg, config, 0, NULL, err, errlen) != 0) {
 		if (cfg == NULL)
 			snprintf(err, errlen, "out of memory");
 		free(cfg);
 		return -1;
 	}
-	snprintf(state, size, "%s", cfg->state);
+	settings_socket(cfg, sock, size);
 	free(cfg);
 	return 0;
 }

@@ -15,12 +15,17 @@
 
 #include <stddef.h>
 
+/* Read when no --config is given and it exists (the host install's). */
+#define SERVE_DEFAULT_CONFIG "/etc/pxestick/pxestick.conf"
+
 int serve_main(int argc, char **argv);
 
 /*
- * The state directory the config file config names (NULL: the default),
- * for `pxestick status` and `top`.  0, or -1 with err.
+ * The control socket the config file config names (NULL: the default
+ * config, if any), for `pxestick status`, `clients` and `top`.  0, or -1
+ * with err.
  */
-int serve_state_dir(const char *config, char *state, size_t size, char *err, size_t errlen);
+int serve_socket_path(const char *config, char *sock, size_t size, char *err,
+    size_t errlen);
 
 #endif

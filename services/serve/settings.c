@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/args.h"
+#include "common/civil.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "common/civil.h"
 #include "common/net.h"
 #include "common/util.h"
 #include "serve/settings.h"
@@ -311,7 +312,7 @@ static int
 set_share(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
 	static const char *const taken[] = { "iso", "boot.ipxe", "script.cfg", "status",
-		"status.json", "done", "files" };
+		"status.json", "done", "files", "log", "support.tar.gz" };
 	struct settings_share *sh;
 	size_t n = strcspn(v, " \t"), i;
 	const char *path = v + n;
@@ -522,6 +523,8 @@ static const struct key keys[] = {
 	{ "files", set_string, print_string, ONE(files, 0, 0), 1, "the iPXE binaries and other files served at /" },
 	{ "keys", set_string, print_string, ONE(keys, 0, 0), 1, "authorized_keys for script.cfg" },
 	{ "state", set_string, print_string, ONE(state, 0, 0), 0, "where leases, certificates and logs are kept" },
+	{ "boot-log", set_string, print_string, ONE(boot_log, 0, 0), 0, "a boot log the support bundle carries (the appliance's)" },
+	{ "socket", set_string, print_string, ONE(socket, 0, 0), 0, "the control socket pxestick status and top ask (empty: STATE/pxestick.sock)" },
 	{ "user", set_string, print_string, ONE(user, 0, 0), 0, "unprivileged user to run as after binding (when started as root)" },
 	{ "listen", set_string, print_string, ONE(listen, 0, 0), 0, "address to listen on (empty: all)" },
 	{ "interface", set_string, print_string, ONE(interface, 0, 0), 0, "network interface to serve DHCP on" },
@@ -602,7 +605,13 @@ settings_set(struct settings *s, const char *key, const char *value, char *err, 
 	const struct key *k = find_key(key);
 
 	if (k == NULL) {
-		snprintf(err, errlen, "unknown key \"%s\" (see `pxestick serve --help`)", key);
+		const char *near = settings_closest(key);
+
+		if (near != NULL)
+			snprintf(err, errlen, "unknown key \"%s\" (did you mean %s?)", key, near);
+		else
+			snprintf(err, errlen, "unknown key \"%s\" (see `pxestick serve --help`)",
+			    key);
 		return -1;
 	}
 	return k->set(s, k, value, err, errlen);
@@ -633,7 +642,14 @@ settings_load(struct settings *s, const char *config, int argc, char **argv, cha
 		if (strcmp(name, "--check-config") == 0)
 			continue;
 		if (strncmp(name, "--", 2) != 0 || find_key(name + 2) == NULL) {
-			snprintf(err, errlen, "%s: unknown option", name);
+			const char *near = strncmp(name, "--", 2) == 0 ? settings_closest(name + 2) :
+			    NULL;
+
+			if (near != NULL)
+				snprintf(err, errlen, "%s: unknown option (did you mean --%s?)", name,
+				    near);
+			else
+				snprintf(err, errlen, "%s: unknown option (see --help)", name);
 			return -1;
 		}
 		if (i + 1 == argc) {
@@ -730,4 +746,75 @@ settings_help(int fd)
 {
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		dprintf(fd, "  --%-22s %s\n", keys[i].name, keys[i].help);
+}
+
+void
+settings_socket(const struct settings *s, char *out, size_t size)
+{
+	if (s->socket[0] != '\0')
+		snprintf(out, size, "%s", s->socket);
+	else
+		snprintf(out, size, "%s/pxestick.sock", s->state);
+}
+
+const char *
+settings_closest(const char *name)
+{
+	const char *names[ARRAY_LEN(keys)];
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		names[i] = keys[i].name;
+	return args_closest(name, names, ARRAY_LEN(names));
+}
+
+/* Text for roff: a leading dot or quote would be a request, a backslash
+ * an escape. */
+static void
+man_text(struct buf *out, const char *t)
+{
+	if (*t == '.' || *t == '\'')
+		buf_puts(out, "\\&");
+	for (; *t != '\0'; t++) {
+		if (*t == '\\')
+			buf_puts(out, "\\e");
+		else if (*t == '-')
+			buf_puts(out, "\\-");
+		else
+			buf_printf(out, "%c", *t);
+	}
+}
+
+void
+settings_man(struct buf *out)
+{
+	struct settings *def = malloc(sizeof(*def));
+	struct buf v;
+
+	if (def == NULL)
+		return;
+	settings_defaults(def);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct key *k = &keys[i];
+
+		buf_puts(out, ".TP\n.B ");
+		man_text(out, k->name);
+		buf_puts(out, "\n");
+		man_text(out, k->help);
+		buf_puts(out, k->reload ? ".\nApplies on reload (SIGHUP)." :
+		    ".\nApplies at the next start.");
+		buf_init(&v);
+		for (size_t j = 0; j < values_of(def, k); j++)
+			k->print(def, k, j, &v);
+		if (k->count != 0) {
+			buf_puts(out, "\nRepeatable; none by default.\n");
+		} else if (!buf_failed(&v) && v.len > 0) {
+			buf_puts(out, "\nDefault: ");
+			man_text(out, v.data);
+			buf_puts(out, ".\n");
+		} else {
+			buf_puts(out, "\nDefault: empty.\n");
+		}
+		buf_free(&v);
+	}
+	free(def);
 }

@@ -28,6 +28,8 @@ struct settings {
 	char files[SETTINGS_PATH];
 	char keys[SETTINGS_PATH];
 	char state[SETTINGS_PATH];
+	char socket[SETTINGS_PATH];     /* the control socket, "" = STATE/pxestick.sock */
+	char boot_log[SETTINGS_PATH];   /* the appliance's boot log, for the support bundle */
 	char user[64];                  /* drop to this user when root */
 	char listen[64];                /* address to bind TCP/UDP services, "" = any */
 	char interface[16];
@@ -102,5 +104,17 @@ void settings_reload(struct settings *cur, const struct settings *next,
 
 /* One line per key: "  --KEY VALUE   help". */
 void settings_help(int fd);
+
+/* The control socket's path (socket, or STATE/pxestick.sock) in out. */
+void settings_socket(const struct settings *s, char *out, size_t size);
+
+/* The key closest to name (a misspelling), or NULL: for error messages. */
+const char *settings_closest(const char *name);
+
+/*
+ * The settings as a man page's section (roff): one tagged paragraph per
+ * key with its default, so pxestick.conf(5) never drifts from the table.
+ */
+void settings_man(struct buf *out);
 
 #endif

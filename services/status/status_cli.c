@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/args.h"
 #include "common/buf.h"
 #include "common/loop.h"
 #include "common/util.h"
@@ -66,7 +67,12 @@ cli_args(const char *cmd, int argc, char **argv, struct cli *c, int top,
 		else if (top && strcmp(a, "--no-color") == 0)
 			c->color = 0;
 		else {
-			fprintf(stderr, "pxestick %s: unknown argument '%s' (see --help)\n", cmd, a);
+			static const char *const known[] = { "--state", "--socket", "--config",
+				"--json", "--log", "--no-color", "--help" };
+			const char *near = args_closest(a, known, ARRAY_LEN(known));
+
+			fprintf(stderr, "pxestick %s: unknown argument '%s'%s%s%s (see --help)\n", cmd,
+			    a, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 			return -1;
 		}
 	}
@@ -83,8 +89,7 @@ cli_args(const char *cmd, int argc, char **argv, struct cli *c, int top,
 			fprintf(stderr, "pxestick %s: %s\n", cmd, err);
 			return -1;
 		}
-		if ((size_t)snprintf(c->sock, sizeof(c->sock), "%s/%s", dir, STATUS_SOCK_NAME) >=
-		    sizeof(c->sock))
+		if ((size_t)snprintf(c->sock, sizeof(c->sock), "%s", dir) >= sizeof(c->sock))
 			c->sock[0] = '\0';
 		if (config == NULL && access(c->sock, F_OK) != 0 &&
 		    access(APPLIANCE_STATE "/" STATUS_SOCK_NAME, F_OK) == 0)
@@ -164,8 +169,9 @@ static const char status_usage[] =
     "Report what the running `pxestick serve` sees: its addresses, ISOs, keys and\n"
     "every client it follows, with phase and download progress.  --json prints\n"
     "the document /status.json serves (docs/STATUS.md).  The server is reached\n"
-    "through STATE/pxestick.sock (state directory: --state, else the config's,\n"
-    "else /var/lib/pxestick or the appliance's " APPLIANCE_STATE ").\n"
+    "through its control socket: --socket, else STATE/pxestick.sock for --state,\n"
+    "else the config's `socket` (default config: /etc/pxestick/pxestick.conf),\n"
+    "else /var/lib/pxestick's or the appliance's " APPLIANCE_STATE ").\n"
     "Exit status: 0, 1 when the server cannot be reached, 2 on a usage error.\n";
 
 int
@@ -250,6 +256,55 @@ clients_cli_main(int argc, char **argv, status_state_fn *state_of)
 		fprintf(stderr, "pxestick clients: %s\n", err);
 		rc = 1;
 	} else if (out.len > 0 && write_all(STDOUT_FILENO, out.data, out.len) != 0) {
+		rc = 1;
+	}
+	buf_free(&out);
+	return rc;
+}
+
+/* ---- pxestick support ---- */
+
+static const char support_usage[] =
+    "usage: pxestick support [--state DIR | --config FILE | --socket PATH] > FILE.tar.gz\n"
+    "\n"
+    "Write the running `pxestick serve`'s support bundle to standard output:\n"
+    "the recent log, the boot log (appliance), the effective settings (the TLS\n"
+    "key's path left out), status.json, the DHCP leases, the ISO verdicts and\n"
+    "the boot-once records, as a .tar.gz -- the same file /support.tar.gz\n"
+    "serves.  No private key is ever in it.  The server is found as `pxestick\n"
+    "status` finds it.\n"
+    "Exit status: 0, 1 when the server cannot be reached, 2 on a usage error\n"
+    "(standard output is a terminal).\n";
+
+int
+support_cli_main(int argc, char **argv, status_state_fn *state_of)
+{
+	struct cli c;
+	struct buf out;
+	char err[512];
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(support_usage, stdout);
+			return 0;
+		}
+	if (cli_args("support", argc, argv, &c, 0, state_of) != 0 || c.json) {
+		if (c.json)
+			fprintf(stderr, "pxestick support: no --json (the bundle holds status.json)\n");
+		return 2;
+	}
+	if (isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "pxestick support: the bundle is binary: pxestick support > "
+		    "support.tar.gz\n");
+		return 2;
+	}
+	buf_init(&out);
+	if (query(c.sock, "support\n", &out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pxestick support: %s\n", err);
+		rc = 1;
+	} else if (out.len > 0 && write_all(STDOUT_FILENO, out.data, out.len) != 0) {
+		fprintf(stderr, "pxestick support: standard output: %s\n", strerror(errno));
 		rc = 1;
 	}
 	buf_free(&out);

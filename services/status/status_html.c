@@ -340,7 +340,9 @@ status_html(const struct status *st, const struct status_info *in, uint64_t now,
 	rules(out, in);
 	events(out, st, in, now);
 	buf_printf(out, "</main>\n<footer>updated %s<span id=\"conn\"></span> &middot; "
-	    "<a href=\"/status.json\">status.json</a></footer>\n",
+	    "<a href=\"/status.json\">status.json</a> &middot; <a href=\"/log\">log</a> &middot; "
+	    "<a href=\"/support.tar.gz\">support bundle</a> &middot; "
+	    "<a href=\"/files/\">files</a></footer>\n",
 	    clock_str(in->wall, t, sizeof(t)));
 	if (!fragment)
 		buf_puts(out, page_tail);

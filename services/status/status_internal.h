@@ -103,7 +103,7 @@ struct status_server {
 void status_server_info(struct status_server *ss, struct status_info *in);
 
 /* The socket: open it (before the privilege drop), close it. */
-int status_sock_open(struct status_server *ss, const char *state_dir);
+int status_sock_open(struct status_server *ss, const char *path);
 void status_sock_close(struct status_server *ss);
 
 /* The SSH checks: start those due (each tick), end them all. */

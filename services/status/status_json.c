@@ -7,6 +7,7 @@
 
 #include "clients/clients.h"
 #include "common/net.h"
+#include "common/version.h"
 #include "status/status.h"
 
 /* The unix time of a monotonic instant. */
@@ -289,6 +290,8 @@ status_json(const struct status *st, const struct status_info *in, uint64_t now,
 	json_object(&j);
 	json_key(&j, "version");
 	json_u64(&j, 1);
+	json_key(&j, "pxestick");
+	json_str(&j, pxestick_version);
 	json_key(&j, "now");
 	json_i64(&j, in->wall);
 	server(&j, in, now);

@@ -40,7 +40,7 @@ status_server_start(struct loop *l, const struct status_server_config *cfg)
 	loop_timer_init(&ss->tick, on_tick, ss);
 	for (size_t i = 0; i < STATUS_MAX_SSH_PROBES; i++)
 		ss->probes[i].h.fd = -1;
-	if (status_sock_open(ss, cfg->state) == 0)
+	if (status_sock_open(ss, cfg->socket) == 0)
 		log_msg("status: /status and /status.json over HTTP; pxestick status and top "
 		    "through %s", ss->path);
 	(void)loop_timer_set(ss->loop, &ss->tick, TICK_MS);

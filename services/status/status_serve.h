@@ -23,7 +23,7 @@ struct status_server;
 typedef void status_describe_fn(void *ctx, struct status_info *in);
 
 struct status_server_config {
-	const char *state;      /* the state directory: the socket goes there */
+	const char *socket;     /* the control socket's path (pxestick status, top) */
 	const char *listen;     /* the listen address, "" for any */
 	const char *interface;  /* the DHCP interface, or "" */
 	status_describe_fn *describe;
@@ -39,7 +39,7 @@ struct status_server_config {
 
 /*
  * Start following clients (cfg is copied; its strings MUST outlive the
- * service).  Opens STATE/pxestick.sock, so it MUST run before the
+ * service).  Opens the control socket, so it MUST run before the
  * privilege drop.  Problems with the socket are logged, not fatal (the
  * page and the table work without it).  NULL only without memory.
  */

@@ -244,7 +244,7 @@ on_accept(struct loop *l, struct loop_fd *h, uint32_t events)
 /* ---- the listening socket ---- */
 
 int
-status_sock_open(struct status_server *ss, const char *state_dir)
+status_sock_open(struct status_server *ss, const char *path)
 {
 	struct sockaddr_un sa;
 	mode_t old;
@@ -253,10 +253,10 @@ status_sock_open(struct status_server *ss, const char *state_dir)
 	ss->listen.fd = -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", state_dir,
-	    STATUS_SOCK_NAME) >= sizeof(sa.sun_path)) {
-		log_msg("status: %s/%s: the path is too long for a unix socket: pxestick status "
-		    "and top cannot reach this server", state_dir, STATUS_SOCK_NAME);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >=
+	    sizeof(sa.sun_path)) {
+		log_msg("status: %s: the path is too long for a unix socket: pxestick status "
+		    "and top cannot reach this server", path);
 		return -1;
 	}
 	/* A server still answering there keeps it; a stale socket goes. */

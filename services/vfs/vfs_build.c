@@ -72,8 +72,11 @@ static int
 verdict_known(const struct builder *b, const char *key)
 {
 	size_t n = strlen(key);
-	const char *p = b->known.data, *end = p + b->known.len;
+	const char *p = b->known.data, *end;
 
+	if (p == NULL) /* nothing known (and NULL + 0 is undefined) */
+		return 0;
+	end = p + b->known.len;
 	while (p != NULL && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);

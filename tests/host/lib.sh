@@ -39,4 +39,16 @@ check_exit() {
 	fi
 }
 
+# wait_serving LOG [SECONDS]: until a server writing LOG says it is
+# serving (its lines carry a time, so the pattern is not anchored);
+# 1 when it did not within SECONDS (default 20).
+wait_serving() {
+	ws_i=0
+	until grep -q ' pxestick: serving' "$1" 2>/dev/null; do
+		[ "$ws_i" -lt $((${2:-20} * 10)) ] || return 1
+		sleep 0.1
+		ws_i=$((ws_i + 1))
+	done
+}
+
 host_done() { [ "$host_failures" -eq 0 ]; }

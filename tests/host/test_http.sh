@@ -118,7 +118,7 @@ start_server() {
 		pids="$pids $SPID"
 		i=0
 		while [ $i -lt 300 ]; do
-			grep -q '^pxestick: serving' "$SLOG" && return 0
+			grep -q ' pxestick: serving' "$SLOG" && return 0
 			kill -0 "$SPID" 2> /dev/null || break
 			sleep 0.1
 			i=$((i + 1))
@@ -391,22 +391,29 @@ listing() {
 check "listing of /iso/: HTML with the served ISOs, not the refused ones" \
 	listing "$U/iso/" 'href="archiso/"' 'href="httptest/"' 'href="archiso-2021/"' \
 	'!archiso-corrupt' '!not-arch' '!archiso-nosum'
-check "listing of /: the files dir, iso/ and the generated documents" \
-	listing "$U/" 'href="hello.txt"' 'href="sub/"'
+check "listing of /files/: the files dir, iso/ and the generated documents" \
+	listing "$U/files/" 'href="hello.txt"' 'href="sub/"' 'href="iso/"' 'href="/status"'
+check "listing of /files/sub/: relative links, ../ up" listing "$U/files/sub/" 'href="../"'
 check "listing inside an ISO with sizes" \
 	listing "$U/iso/httptest/arch/boot/x86_64/" 'href="vmlinuz-linux"' '4194304' 'href="initramfs-linux.img"'
 check "listing of an ISO's root" listing "$U/iso/httptest/" 'href="arch/"' 'href="loader/"'
 check "listing escapes names (URL in href, HTML in text)" \
-	listing "$U/" 'href="a%20b%26c%3Cd%3E%27.txt"' "a b&amp;c&lt;d&gt;&#39;.txt" '!<d>'
+	listing "$U/files/" 'href="a%20b%26c%3Cd%3E%27.txt"' "a b&amp;c&lt;d&gt;&#39;.txt" '!<d>'
+check "GET /files/NAME is the file NAME" get_same "$U/files/hello.txt" "$FILES/hello.txt"
 check "GET a file with an odd name, percent-encoded" \
 	get_same "$U/a%20b%26c%3Cd%3E%27.txt" "$FILES/a b&c<d>'.txt"
 
-# redirect PATH LOCATION
+# redirect PATH LOCATION [STATUS]
 redirect() {
 	curl -s -D "$TMPD/rd.h" -o /dev/null "$U$1" || return 1
 	cat "$TMPD/rd.h"
-	[ "$(status "$TMPD/rd.h")" = 301 ] && [ "$(hdr Location "$TMPD/rd.h")" = "$2" ]
+	[ "$(status "$TMPD/rd.h")" = "${3:-301}" ] && [ "$(hdr Location "$TMPD/rd.h")" = "$2" ]
 }
+check "/ -> 302 to the status page" redirect / /status 302
+check "/files -> 301 to /files/" redirect /files /files/
+check "/files/sub -> 301 to /files/sub/" redirect /files/sub /files/sub/
+check "curl -L on / ends on the status page" sh -c \
+	'curl -sL "$0/" | grep -q "<title>pxestick"' "$U"
 check "/iso -> 301 to /iso/" redirect /iso /iso/
 check "/sub -> 301 to /sub/" redirect /sub /sub/
 check "/iso/httptest -> 301 to /iso/httptest/" redirect /iso/httptest /iso/httptest/
@@ -478,7 +485,7 @@ aria() {
 	sleep 0.2
 	parts=$(($(grep -c "\"GET /iso/httptest$INITRD\" 206 " "$MLOG") - before))
 	conns=$(grep "\"GET /iso/httptest$INITRD\" 206 " "$MLOG" | tail -n "$parts" |
-		awk '{print $3}' | sort -u | wc -l)
+		sed 's/.* pxestick: http: \([^ ]*\) .*/\1/' | sort -u | wc -l)
 	echo "aria2c: $parts range requests over $conns connections"
 	cmp "$TMPD/aria/initrd" "$TMPD/ref-initramfs-linux.img" && [ "$parts" -ge 8 ] && [ "$conns" -ge 4 ]
 }
@@ -681,7 +688,7 @@ sleep 0.2
 access_log() {
 	grep "$TOKEN" "$MLOG"
 	[ "$(grep -c "$TOKEN" "$MLOG")" -eq 3 ] &&
-		grep -Eq "^pxestick: http: 127\.0\.0\.1:[0-9]+ \"GET /hello\.txt\?$TOKEN\" 200 6 [0-9]+ms\$" "$MLOG" &&
+		grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} pxestick: http: 127\.0\.0\.1:[0-9]+ \"GET /hello\.txt\?$TOKEN\" 200 6 [0-9]+ms\$" "$MLOG" &&
 		grep -Eq "\"GET /blob\.bin\?$TOKEN\" 206 2 [0-9]+ms\$" "$MLOG" &&
 		grep -Eq "\"GET /nope\?$TOKEN\" 404 [0-9]+ [0-9]+ms\$" "$MLOG"
 }

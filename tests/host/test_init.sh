@@ -42,7 +42,7 @@ RUNDIR=$RUN
 if command -v shellcheck >/dev/null 2>&1; then
 	check "shellcheck: appliance/ and image/ scripts" shellcheck -s sh -e SC1091,SC2016,SC3043 \
 		appliance/lib.sh appliance/boot appliance/run appliance/hotplug appliance/keep-lease \
-		appliance/state-sync appliance/udhcpc.script image/kernel.sh image/modules.sh \
+		appliance/state-sync appliance/udhcpc.script appliance/dashboard image/kernel.sh image/modules.sh \
 		image/initramfs.sh image/mkimage.sh image/stick-conf.sh
 fi
 
@@ -178,11 +178,11 @@ net_env_write eth0 authoritative 10.99.0.1/24 ""
 printf 'menu-timeout = 3\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: config, state, files, network, ISOs and keys relative to the stick" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys --ntp yes "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --boot-log $RUNDIR/boot.log --user _pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys --ntp yes "
 printf 'iso = my/arch.iso\nkeys = k.txt\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: iso and keys from pxestick.conf are left to it" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --ntp yes "
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --boot-log $RUNDIR/boot.log --user _pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --ntp yes "
 mkdir -p "$S/script.d" "$S/repo" "$S/archinstall"
 args=$(serve_args | tr '\n' '|')
 check "serve_args: script.d, repo/ and archinstall/ on the stick are steps and shares" sh -c \
@@ -197,7 +197,15 @@ args=$(serve_args | tr '\n' ' ')
 check "serve_args: an explicit dhcp mode in pxestick.conf is passed as written" sh -c \
 	'case "$0" in *"--dhcp authoritative "*) exit 0 ;; *) exit 1 ;; esac' "$args"
 rm -f "$RUNDIR/pxestick.conf"
-check "serve_args: no --config without a config" sh -c '! serve_args | grep -q -- --config' 
+no_config_args() { serve_args | grep -qx -- --no-config && ! serve_args | grep -qx -- --config; }
+check "serve_args: no --config without a config, and no host config either" no_config_args
+printf 'user = someone\n' >"$RUNDIR/pxestick.conf"
+user_left() { ! serve_args | grep -qx _pxestick; }
+check "serve_args: the user pxestick.conf names is left to it" user_left
+rm -f "$RUNDIR/pxestick.conf"
+check "rootfs: the appliance has the _pxestick user and group" sh -c \
+	'grep -q "^_pxestick:x:100:100:" rootfs/etc/passwd && grep -q "^_pxestick:x:100:" rootfs/etc/group &&
+	 grep -q "^_pxestick:" rootfs/etc/shadow'
 
 # ---- hardware: coldplug and the stick --------------------------------------------------
 mkdir -p "$R/sys/devices/pci0000:00/0000:00:03.0" "$R/sys/devices/pci0000:00/0000:00:04.0/usb1"
@@ -237,9 +245,36 @@ check "state_sync: nothing changed, the stick is not touched" test ! -s "$CALLS"
 echo "boot line" >"$RUNDIR/boot.log"
 state_sync logs
 check "state_sync logs: boot.log is copied too" cmp "$RUNDIR/boot.log" "$S/state/boot.log"
+printf 'log one\n' >"$RUNDIR/pxestick.log"
+: >"$CALLS"
+log_sync
+check "log_sync: a new log reaches the stick" cmp "$RUNDIR/pxestick.log" "$S/state/pxestick.log"
+check "log_sync: the stick is writable only meanwhile" sh -c \
+	'[ "$(grep -c "^mount -o remount" "$0")" -eq 2 ] && tail -n 1 "$0" | grep -q "remount,ro"' "$CALLS"
+: >"$CALLS"
+log_sync
+check "log_sync: nothing new, the stick is not touched" test ! -s "$CALLS"
+printf 'log two\n' >>"$RUNDIR/pxestick.log"
+printf 'an older line from the last boot\n' >"$TMPD/old" && cat "$TMPD/old" "$S/state/pxestick.log" >"$TMPD/stick.log" &&
+	cp "$TMPD/stick.log" "$S/state/pxestick.log"
+log_sync
+check "log_sync: what the log gained is appended (the stick's older lines stay)" sh -c \
+	'[ "$(cat "$0/state/pxestick.log")" = "$(printf "an older line from the last boot\nlog one\nlog two")" ]' "$S"
+printf 'cut to this\n' >"$RUNDIR/pxestick.log"
+log_sync
+check "log_sync: a log cut in RAM is written anew" cmp "$RUNDIR/pxestick.log" "$S/state/pxestick.log"
+printf 'after the cut\n' >>"$RUNDIR/pxestick.log"
+STICK_LOG_MAX_BYTES=20
+log_sync
+STICK_LOG_MAX_BYTES=2097152
+check "log_sync: past its size on the stick, the newest part is written anew" \
+	cmp "$RUNDIR/pxestick.log" "$S/state/pxestick.log"
+
 rm -rf "$RUNDIR/state"/*
 state_restore
 check "state_restore: the stick's state comes back to RAM" cmp "$S/state/dhcp-leases" "$RUNDIR/state/dhcp-leases"
+check "state_restore: the logs on the stick are not state" sh -c \
+	'[ -e "$1/state/pxestick.log" ] && [ ! -e "$0/state/pxestick.log" ] && [ ! -e "$0/state/boot.log" ]' "$RUNDIR" "$S"
 echo "x" >"$RUNDIR/state/dhcp-leases"
 : >"$R/proc/mounts"
 check_exit "state_sync: no stick mounted: returns 1, touches nothing" 1 state_sync
@@ -271,13 +306,14 @@ check "run: waits 1, 2, 4 ... seconds between quick failures" sh -c \
 	'[ "$(grep "^sleep" "$0" | head -n 4 | tr "\n" " ")" = "sleep 1 sleep 2 sleep 4 sleep 8 " ]' "$TMPD/starts"
 check "run: pxestick's own message and the restart reach the console" sh -c \
 	'grep -q "^pxestick serve: tftp: bind: Address already in use" "$0" &&
-	 grep -q "^pxestick stopped (exit status 1 after 0s); starting it again in 1s without HTTPS" "$0"' "$TMPD/run.out"
+	 grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} pxestick stopped \(exit status 1 after 0s\); starting it again in 1s without HTTPS" "$0"' "$TMPD/run.out"
 check "run: serve.cmd shows how pxestick was started" grep -q '^pxestick serve .*--dhcp proxy --interface eth0 --address 10.0.2.15/24' "$RUNDIR/serve.cmd"
 
 # ---- the console log ------------------------------------------------------------------------
 net_env_write eth0 proxy 10.0.2.15/24 10.0.2.2
-printf 'pxestick: ISO isos/a.iso: verified\npxestick: serving http://*:80/\n' | conlog "$RUNDIR/pxestick.log" >"$TMPD/conlog.out"
-check "conlog: lines go to the log file" grep -q '^pxestick: serving' "$RUNDIR/pxestick.log"
+printf '2026-12-02 11:40:00 pxestick: ISO isos/a.iso: verified\n2026-12-02 11:40:01 pxestick: serving http://*:80/\n' |
+	conlog "$RUNDIR/pxestick.log" >"$TMPD/conlog.out"
+check "conlog: lines go to the log file" grep -q '^2026-12-02 11:40:01 pxestick: serving' "$RUNDIR/pxestick.log"
 check "conlog: a ready line follows the serving line" grep -q '^ready: clients can netboot from 10.0.2.15 (proxy DHCP on eth0)' "$TMPD/conlog.out"
 LOG_MAX_BYTES=2000
 seq 1 600 | sed 's/^/a log line number /' | conlog "$RUNDIR/big.log" >/dev/null

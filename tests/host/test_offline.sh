@@ -40,12 +40,7 @@ chmod -R a+rX "$TMPD"
 	--archinstall 52:54:00:12:34:56 --archinstall all > "$TMPD/serve.log" 2>&1 &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; rm -rf "$TMPD"' EXIT INT TERM
-i=0
-until grep -q '^pxestick: serving' "$TMPD/serve.log" || [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "serve starts with steps, shares and archinstall" grep -q '^pxestick: serving' "$TMPD/serve.log"
+check "serve starts with steps, shares and archinstall" wait_serving "$TMPD/serve.log" 10
 check "a step with a NUL byte is named and left out" \
 	grep -q "extra-scripts $D/script.d/25-nul.sh: holds a NUL byte (not a shell script?): left out" "$TMPD/serve.log"
 check "a step over 256 KiB is named and left out" \
@@ -137,7 +132,7 @@ check "a share answers range requests (206, the bytes asked)" range_ok
 check "a share's .json is application/json" sh -c \
 	"curl -s -o /dev/null -w '%{content_type}' '$U/archinstall/default.json' | grep -q '^application/json'"
 check "a share lists its directory" sh -c "curl -s '$U/archinstall/' | grep -q 'default.json'"
-check "the root lists the shares" sh -c "curl -s '$U/' | grep -q 'href=\"repo/\"'"
+check "the file listing (/files/) lists the shares" sh -c "curl -s '$U/files/' | grep -q 'href=\"repo/\"'"
 for p in "/repo/../outside/secret.txt" "/repo/%2e%2e/outside/secret.txt" "/repo/link.txt" \
 	"/archinstall/..%2f..%2foutside/secret.txt"; do
 	check "a share refuses $p" sh -c "r=\$(curl -s --path-as-is -o '$TMPD/t' -w '%{http_code}' '$U$p'); \

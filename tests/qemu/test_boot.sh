@@ -54,7 +54,7 @@ image() {
 	shift
 	CMDLINE_EXTRA=$IMG_CMDLINE PARTTYPE=$IMG_PARTTYPE PXESTICK_BIN=$PXESTICK \
 		sh image/mkimage.sh "$@" "$WORK" "$TMPD/$n.img" 2>"$TMPD/$n.mkimage" ||
-		{ cat "$TMPD/$n.mkimage"; return 1; }
+		{ not_ok "$n: the image is made"; sed 's/^/# /' "$TMPD/$n.mkimage"; return 1; }
 }
 
 TIMES=
@@ -106,7 +106,7 @@ if image "$n" --iso "$ISO" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.im
 	vm_shows "$n: console shows the ISO verified" 'ISO isos/archiso\.iso: verified'
 	vm_shows "$n: console shows one key" '^keys: +1 key\(s\) in authorized_keys'
 	vm_shows "$n: serving line names proxy DHCP on eth0" 'pxestick: serving .*dhcp proxy on eth0'
-	vm_shows "$n: console shows the time to serving" '^ready: clients can netboot from 10\.0\.2\.15 \(proxy DHCP on eth0\)'
+	vm_shows "$n: console shows the time to serving" '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} ready: clients can netboot from 10\.0\.2\.15 \(proxy DHCP on eth0\)'
 	calm "$n"
 	check "$n: HTTP /boot.ipxe through the port forward has the ISO's entries" \
 		sh -c "$(cat <<'EOF'
@@ -156,13 +156,24 @@ EOF
 	check "$n: a DHCP client on the network gets an address from the pool" sh -c \
 		'ip netns exec "$0" busybox udhcpc -i tap0 -n -q -f -t 6 -T 2 -s "$1/udhcpc.sh" >/dev/null 2>&1; cat "$1/lease"; grep -Eq "^10\.99\.0\.(1[0-9][0-9]|2[0-4][0-9]|250) 10\.99\.0\.1" "$1/lease"' \
 		"$VM_NS" "$TMPD"
-	# pxestick.syncevery=2: the state reaches the stick within seconds.
-	sleep 6
-	vm_stop # the power cord, pulled
+	vm_shows "$n: log lines on the console carry the time" \
+		'^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} pxestick: serving '
+	ip netns exec "$VM_NS" curl -s -o /dev/null --max-time 10 "http://10.99.0.1/files/?before-the-cut-$$"
+	# pxestick.syncevery=2: the state reaches the stick within seconds;
+	# the log every 5 s (pxestick.logevery).
+	sleep 8
+	# The power cord, pulled: SIGKILL, no shutdown of any kind.
+	qpid=$(cat "$VM_PIDFILE" 2>/dev/null)
+	[ -z "$qpid" ] || kill -9 "$qpid"
+	vm_stop
 	dd if="$TMPD/$n.img" of="$TMPD/$n.part" bs=1M skip=1 status=none
 	check "$n: power cut while serving: fsck.fat finds the FAT clean" fsck.fat -n "$TMPD/$n.part"
 	check "$n: power cut: the stick's state folder has the TLS certificate" sh -c \
 		'mtype -i "$0@@1M" ::/state/tls-cert.pem | grep -q "BEGIN CERTIFICATE"' "$TMPD/$n.img"
+	check "$n: power cut: the stick's pxestick.log has the request of 8 s before" sh -c \
+		'mtype -i "$0@@1M" ::/state/pxestick.log | grep -q "GET /files/?before-the-cut-$1\" 200"' "$TMPD/$n.img" "$$"
+	check "$n: power cut: the stick's boot.log is there too" sh -c \
+		'mtype -i "$0@@1M" ::/state/boot.log | grep -q "ready: clients can netboot"' "$TMPD/$n.img"
 	leased=$(cut -d' ' -f1 "$TMPD/lease" 2>/dev/null)
 	check "$n: power cut: the stick's state folder has the client's lease ($leased)" sh -c \
 		'[ -n "$1" ] && mtype -i "$0@@1M" ::/state/dhcp-leases | grep -qF "$1"' "$TMPD/$n.img" "$leased"

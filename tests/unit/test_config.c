@@ -67,7 +67,9 @@ expect_error(const char *text, const char *want, int line)
 TEST(config_errors_name_file_and_line)
 {
 	expect_error("http-port = 80\nhttp-prot = 80\n",
-	    "test.conf:2: unknown key \"http-prot\" (see `pxestick serve --help`)", __LINE__);
+	    "test.conf:2: unknown key \"http-prot\" (did you mean http-port?)", __LINE__);
+	expect_error("verbosity = 3\n",
+	    "test.conf:1: unknown key \"verbosity\" (see `pxestick serve --help`)", __LINE__);
 	expect_error("\n\nhttp-port = 70000\n",
 	    "test.conf:3: http-port: \"70000\" is not a number from 0 to 65535", __LINE__);
 	expect_error("dhcp = maybe\n",
@@ -108,11 +110,14 @@ TEST(settings_flags_win_and_replace_lists)
 	CHECK_INT(s.http_port, 81);
 	CHECK_INT(s.n_iso, 1);
 	{
-		char *bad[] = { "--nope", "1" };
+		char *bad[] = { "--loudness", "1" };
+		char *near[] = { "--tftp-prot", "69" };
 		char *missing[] = { "--http-port" };
 
 		CHECK_INT(settings_load(&s, NULL, 2, bad, err, sizeof(err)), -1);
-		CHECK_STR(err, "--nope: unknown option");
+		CHECK_STR(err, "--loudness: unknown option (see --help)");
+		CHECK_INT(settings_load(&s, NULL, 2, near, err, sizeof(err)), -1);
+		CHECK_STR(err, "--tftp-prot: unknown option (did you mean --tftp-port?)");
 		CHECK_INT(settings_load(&s, NULL, 1, missing, err, sizeof(err)), -1);
 		CHECK_STR(err, "--http-port: needs a value");
 	}
