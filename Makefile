@@ -142,7 +142,6 @@ clean:
 # in headless Chromium), taken again from the code as it is.
 screenshots: deps
 	@$(MAKE) --no-print-directory $(BUILD)/pxestick
-	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh
 	@BUILD=$(BUILD) sh tests/tools/screenshots.sh
 
 # ---- man pages and the host install ----------------------------------------
@@ -173,13 +172,14 @@ UNITDIR    ?= $(LIBDIR)/systemd/system
 IPXEDIR    ?= /usr/lib/ipxe
 DESTDIR    ?=
 
-# The binary, the iPXE links, the unit, sysusers and tmpfiles entries, the
+# The binary, the iPXE binaries, the unit, sysusers and tmpfiles entries, the
 # man pages; the config only when there is none (an admin's edits stay).
 install: $(INSTALL_BIN) $(MANPAGES)
 	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/pxestick
-	install -d $(DESTDIR)$(LIBDIR)/pxestick
+	# Copies, not links: the files folder never follows a link out of
+	# itself, and Debian's ipxe.efi is itself a link to /boot.
 	for f in undionly.kpxe ipxe.efi snponly.efi; do \
-		ln -sfn $(IPXEDIR)/$$f $(DESTDIR)$(LIBDIR)/pxestick/$$f; done
+		install -D -m 0644 $(IPXEDIR)/$$f $(DESTDIR)$(LIBDIR)/pxestick/$$f || exit 1; done
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBDIR)/sysusers.d $(DESTDIR)$(LIBDIR)/tmpfiles.d
 	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/pxestick.service.in >$(DESTDIR)$(UNITDIR)/pxestick.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pxestick.service

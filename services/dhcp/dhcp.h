@@ -11,8 +11,9 @@
  *                  on 67 and 4011
  *   auto           listen for another DHCP server for DHCP_AUTO_PROBE_MS:
  *                  proxy if one answers, else authoritative; keep
- *                  watching, and switch to proxy (loudly, for good) the
- *                  moment another server's OFFER or ACK is seen
+ *                  watching, and switch to proxy (loudly) the moment
+ *                  another server's OFFER or ACK is seen, until the link
+ *                  goes down and comes back (then it looks again)
  *
  * The parts: dhcp_packet (codec), dhcp_policy (what a client boots),
  * dhcp_lease (the lease store and its journal), dhcp_engine (RFC 2131 and

@@ -170,13 +170,26 @@ transfer_send(void *ctx, const struct iovec *pkt, size_t n)
 	return r;
 }
 
+/* UEFI firmware asks for the size first: it ends the transfer after our
+ * OACK with error 8 and asks again.  Normal, not a failure. */
+static int
+size_probe(const struct tftp_xfer *x)
+{
+	return x->state == TFTP_XFER_FAILED && x->got_peer_error &&
+	    x->peer_error == TFTP_EOPTNEG && x->bytes_acked == 0;
+}
+
 static void
 transfer_log(const struct tftp_transfer *t, uint64_t now)
 {
 	const struct tftp_xfer *x = &t->x;
 	uint64_t ms = now - t->t_start;
 
-	if (x->state == TFTP_XFER_DONE)
+	if (size_probe(x))
+		log_msg("tftp: %s \"%s\" size asked (%llu bytes): the client ended it after the "
+		    "OACK, as UEFI firmware does before the download", t->peer_str, t->name_log,
+		    (unsigned long long)t->size);
+	else if (x->state == TFTP_XFER_DONE)
 		log_msg("tftp: %s \"%s\" %s: %llu bytes, blksize %llu, windowsize %llu, %llu ms, "
 		    "%llu retransmissions", t->peer_str, t->name_log, x->reason,
 		    (unsigned long long)x->bytes_acked, (unsigned long long)x->blksize,
@@ -236,7 +249,7 @@ transfer_sync(struct tftp_transfer *t)
 	if (x->state == TFTP_XFER_DONE || x->state == TFTP_XFER_FAILED) {
 		transfer_log(t, now);
 		status_done(t->srv->cfg.status, &t->st, x->bytes_acked,
-		    x->state == TFTP_XFER_DONE ? NULL : x->reason, now);
+		    x->state == TFTP_XFER_DONE || size_probe(x) ? NULL : x->reason, now);
 		transfer_free(t);
 		return;
 	}
