@@ -156,4 +156,11 @@ struct in_addr dhcp_pick_proxy_addr(const struct dhcp_ifaddr *a, size_t n,
 /* Is sid one of our own addresses? */
 int dhcp_engine_is_us(const struct dhcp_engine *e, struct in_addr sid);
 
+/*
+ * The pool and every reservation lie inside net (the server's own subnet).
+ * 0, or -1 with "dhcp: ..." in err.
+ */
+int dhcp_config_check(const struct dhcp_config *cfg, const struct dhcp_subnet *net, char *err,
+    size_t errlen);
+
 #endif

@@ -651,3 +651,33 @@ TEST(dhcp_pick_proxy_addr_follows_the_network)
 	got = dhcp_pick_proxy_addr(a, 0, ip(NET "1"), none, none);
 	CHECK_INT(got.s_addr, 0);
 }
+
+TEST(dhcp_config_check_pool_and_reservations_inside_the_subnet)
+{
+	struct dhcp_config cfg;
+	struct dhcp_subnet net;
+	struct dhcp_reservation r[2];
+	char err[128];
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&net, 0, sizeof(net));
+	memset(r, 0, sizeof(r));
+	inet_pton(AF_INET, "10.99.0.1", &net.addr);
+	inet_pton(AF_INET, "255.255.255.0", &net.mask);
+	cfg.prefix = 24;
+	inet_pton(AF_INET, "10.99.0.100", &cfg.pool_start);
+	inet_pton(AF_INET, "10.99.0.250", &cfg.pool_end);
+	inet_pton(AF_INET, "10.99.0.20", &r[0].addr);
+	inet_pton(AF_INET, "10.98.0.20", &r[1].addr);
+	cfg.reserve = r;
+	cfg.n_reserve = 1;
+	CHECK_INT(dhcp_config_check(&cfg, &net, err, sizeof(err)), 0);
+	cfg.n_reserve = 2;
+	CHECK_INT(dhcp_config_check(&cfg, &net, err, sizeof(err)), -1);
+	CHECK_STR(err, "dhcp: reservation 10.98.0.20 is not inside 10.99.0.1/24");
+	cfg.n_reserve = 0;
+	inet_pton(AF_INET, "10.99.1.250", &cfg.pool_end);
+	CHECK_INT(dhcp_config_check(&cfg, &net, err, sizeof(err)), -1);
+	CHECK_STR(err, "dhcp: the pool 10.99.0.100-... is not inside 10.99.0.1/24");
+	CHECK_STR(dhcp_mode_name(DHCP_MODE_PROXY), "proxy");
+}
