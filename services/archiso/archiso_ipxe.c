@@ -163,6 +163,8 @@ memtest_block(const struct archiso *a, size_t i, const char *server, struct buf 
  * (and the extended size at 0x1C for 0x7FFF) -- which both the BIOS and
  * the EFI builds have, and the server adds them up.
  */
+static int hexval(char c);
+
 void
 archiso_ipxe_probe(const char *server, const char *query, size_t query_len, struct buf *out)
 {
@@ -175,10 +177,17 @@ archiso_ipxe_probe(const char *server, const char *query, size_t query_len, stru
 	buf_puts(out, "&dimmx=");
 	for (unsigned i = 0; i < ARCHISO_MAX_DIMMS; i++)
 		buf_printf(out, "%s${smbios/%u.17.28.4:hexraw}", i ? "," : "", i);
-	/* The query came from the client: only its plain bytes go on. */
+	/* The query came from the client: only its plain bytes go on, %XX
+	 * decoded first (iPXE sends "entry=NAME%3A0"; dropping the % would
+	 * leave "NAME3A0", an entry nobody has). */
 	for (size_t i = 0, put = 0; i < query_len; i++) {
 		unsigned char c = (unsigned char)query[i];
 
+		if (c == '%' && i + 2 < query_len && hexval(query[i + 1]) >= 0 &&
+		    hexval(query[i + 2]) >= 0) {
+			c = (unsigned char)(hexval(query[i + 1]) << 4 | hexval(query[i + 2]));
+			i += 2;
+		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || strchr("=&:._-", c) != NULL))
 			continue;

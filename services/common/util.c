@@ -62,6 +62,45 @@ url_query_param(const char *q, size_t qlen, const char *name, size_t *len)
 	return NULL;
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+url_unescape(const char *in, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (c == '%') {
+			int hi = i + 2 < len ? hex_digit(in[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(in[i + 2]) : -1;
+
+			if (lo < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (o + 1 >= size)
+			return -1;
+		out[o++] = c;
+	}
+	if (size == 0)
+		return -1;
+	out[o] = '\0';
+	return (int)o;
+}
+
 int
 read_all(int fd, void *buf, size_t cap, size_t *len)
 {

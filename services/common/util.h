@@ -38,6 +38,11 @@ static inline uint32_t load_be32(const unsigned char *p)
  * bytes (*len of them, not decoded), or NULL. */
 const char *url_query_param(const char *q, size_t qlen, const char *name, size_t *len);
 
+/* A query value's bytes with %XX decoded into out (size bytes, NUL-
+ * terminated): its length, or -1 when it does not fit or a % is not
+ * followed by two hex digits.  '+' stays '+' (not a form). */
+int url_unescape(const char *in, size_t len, char *out, size_t size);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read fd to its end into buf (cap bytes), retrying on EINTR and short

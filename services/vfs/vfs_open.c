@@ -100,7 +100,9 @@ static void
 menu_for(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu *menu)
 {
 	const char *p;
+	char spec[ARCHISO_MAX_NAME + 8];
 	size_t len, iso, entry;
+	int n;
 
 	menu->boot.server = rq != NULL && rq->server_url != NULL ? rq->server_url :
 	    "http://0.0.0.0";
@@ -123,8 +125,10 @@ menu_for(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu 
 			menu->dflt = ARCHISO_DEFAULT_WAIT;
 		}
 	}
+	/* iPXE sends "entry=NAME%3A0": the value is decoded first. */
 	if (menu->dflt != ARCHISO_DEFAULT_WAIT && (p = query_param(rq, "entry", &len)) != NULL &&
-	    vfs_find_entry(v, p, len, &iso, &entry) == 0) {
+	    (n = url_unescape(p, len, spec, sizeof(spec))) >= 0 &&
+	    vfs_find_entry(v, spec, (size_t)n, &iso, &entry) == 0) {
 		menu->default_iso = iso;
 		menu->default_entry = entry;
 		menu->dflt = ARCHISO_DEFAULT_ENTRY;

@@ -352,6 +352,13 @@ TEST(archiso_ipxe_ram_check_and_memtest)
 	CHECK(strstr(out.data, "&dimmx=${smbios/0.17.28.4:hexraw},") != NULL);
 	CHECK(strstr(out.data, "${smbios/15.17.28.4:hexraw}&entry=arch:1&x=y\n") != NULL);
 	buf_free(&out);
+	/* iPXE percent-encodes the ':' of a DHCP-given "?entry=NAME:0": it is
+	 * decoded, not dropped with the '%' (that made "NAME3A0"); an escape
+	 * that decodes to an unsafe byte is dropped like the byte. */
+	buf_init(&out);
+	archiso_ipxe_probe("http://10.0.0.1", "entry=arch-v87%3A0&x=%24%28y%29%zz", 34, &out);
+	CHECK(strstr(out.data, "&entry=arch-v87:0&x=yzz\n") != NULL);
+	buf_free(&out);
 }
 
 /* The client's RAM from what iPXE reported: its own ${memsize} where it

@@ -136,3 +136,19 @@ TEST(addrcount_matches_a_model)
 	}
 	addrcount_free(&ac);
 }
+
+TEST(url_unescape_decodes_percent_escapes)
+{
+	char out[16];
+
+	CHECK_INT(url_unescape("arch-v87%3A0", 12, out, sizeof(out)), 10);
+	CHECK_STR(out, "arch-v87:0");
+	CHECK_INT(url_unescape("a+b%2fc", 7, out, sizeof(out)), 5);
+	CHECK_STR(out, "a+b/c");
+	CHECK_INT(url_unescape("%4", 2, out, sizeof(out)), -1);   /* cut short */
+	CHECK_INT(url_unescape("%zz", 3, out, sizeof(out)), -1);  /* not hex */
+	CHECK_INT(url_unescape("0123456789abcdef", 16, out, sizeof(out)), -1); /* no room for NUL */
+	CHECK_INT(url_unescape("", 0, out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+	CHECK_INT(url_unescape("x", 1, out, 0), -1);
+}
