@@ -163,8 +163,6 @@ memtest_block(const struct archiso *a, size_t i, const char *server, struct buf 
  * (and the extended size at 0x1C for 0x7FFF) -- which both the BIOS and
  * the EFI builds have, and the server adds them up.
  */
-static int hexval(char c);
-
 void
 archiso_ipxe_probe(const char *server, const char *query, size_t query_len, struct buf *out)
 {
@@ -183,9 +181,9 @@ archiso_ipxe_probe(const char *server, const char *query, size_t query_len, stru
 	for (size_t i = 0, put = 0; i < query_len; i++) {
 		unsigned char c = (unsigned char)query[i];
 
-		if (c == '%' && i + 2 < query_len && hexval(query[i + 1]) >= 0 &&
-		    hexval(query[i + 2]) >= 0) {
-			c = (unsigned char)(hexval(query[i + 1]) << 4 | hexval(query[i + 2]));
+		if (c == '%' && i + 2 < query_len && hex_digit(query[i + 1]) >= 0 &&
+		    hex_digit(query[i + 2]) >= 0) {
+			c = (unsigned char)(hex_digit(query[i + 1]) << 4 | hex_digit(query[i + 2]));
 			i += 2;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -198,18 +196,6 @@ archiso_ipxe_probe(const char *server, const char *query, size_t query_len, stru
 	buf_puts(out, "\n");
 }
 
-/* A hex digit's value, or -1. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The little-endian number in 2 * bytes hex digits at p (n of them), or -1. */
 static int64_t
@@ -220,7 +206,7 @@ le_hex(const char *p, size_t n, size_t bytes)
 	if (n != 2 * bytes)
 		return -1;
 	for (size_t i = bytes; i-- > 0;) {
-		int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+		int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 int
 net_listen_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -257,25 +259,13 @@ net_mac_str(const uint8_t mac[6], char *out)
 	return out;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 size_t
 net_mac_parse(const char *s, size_t len, int dash_ok, uint8_t mac[6])
 {
 	if (len < 17)
 		return 0;
 	for (size_t k = 0; k < 6; k++) {
-		int hi = hexval(s[k * 3]), lo = hexval(s[k * 3 + 1]);
+		int hi = hex_digit(s[k * 3]), lo = hex_digit(s[k * 3 + 1]);
 		char sep = k < 5 ? s[k * 3 + 2] : ':';
 
 		if (hi < 0 || lo < 0 || (sep != ':' && !(dash_ok && sep == '-')))

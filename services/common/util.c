@@ -62,7 +62,7 @@ url_query_param(const char *q, size_t qlen, const char *name, size_t *len)
 	return NULL;
 }
 
-static int
+int
 hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')

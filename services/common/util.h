@@ -38,6 +38,9 @@ static inline uint32_t load_be32(const unsigned char *p)
  * bytes (*len of them, not decoded), or NULL. */
 const char *url_query_param(const char *q, size_t qlen, const char *name, size_t *len);
 
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+int hex_digit(char c);
+
 /* A query value's bytes with %XX decoded into out (size bytes, NUL-
  * terminated): its length, or -1 when it does not fit or a % is not
  * followed by two hex digits.  '+' stays '+' (not a form). */

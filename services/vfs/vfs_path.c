@@ -5,19 +5,8 @@
  */
 #include <string.h>
 
+#include "common/util.h"
 #include "vfs/vfs.h"
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Close the segment out[seg..*o): drop "." and empty ones, refuse "..". */
 static int
@@ -54,8 +43,8 @@ vfs_path_clean(const char *raw, size_t len, int decode, char *out, size_t outsiz
 			int hi, lo;
 
 			/* Decoded once: "%2e%2e" is "..", "%252e" stays "%2e". */
-			if (len - i < 3 || (hi = hexval((unsigned char)raw[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)raw[i + 2])) < 0) {
+			if (len - i < 3 || (hi = hex_digit(raw[i + 1])) < 0 ||
+			    (lo = hex_digit(raw[i + 2])) < 0) {
 				*reason = "bad percent-escape";
 				return -1;
 			}
