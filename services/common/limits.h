@@ -276,6 +276,9 @@
 /* A client whose root image arrived this long ago (ms) without fetching
  * script.cfg is flagged on /status (its live system lost the download). */
 #define STATUS_SCRIPT_WAIT_MS   60000
+/* A UEFI firmware starts a boot file it fetched within a second or two;
+ * one that does not in this long refused it (Secure Boot). */
+#define STATUS_SECUREBOOT_WAIT_MS 20000
 /* Recent events kept (phase changes, errors) for the log view. */
 #define STATUS_MAX_EVENTS       64
 /* An address learnt from DHCP or ARP is trusted this long (ms) before the

@@ -56,7 +56,7 @@ struct dhcp_config {
 	uint32_t lease_time;            /* seconds */
 	struct in_addr router, dns;     /* 0: not sent */
 	int ntp;                        /* we serve time: option 42 names our address */
-	const char *efi_boot;           /* "ipxe.efi" or "snponly.efi" */
+	const char *efi_boot;           /* "snponly.efi" or "ipxe.efi" */
 	const struct dhcp_reservation *reserve;
 	size_t n_reserve;
 	uint16_t http_port, tftp_port;  /* 0: that service is off */

@@ -543,7 +543,7 @@ static const struct key keys[] = {
 	{ "lease-time", set_uint, print_uint, ONE(lease_time, 60, 31536000), 0, "DHCP lease time in seconds" },
 	{ "router", set_ipv4, print_ipv4, ONE(router, 0, 0), 0, "default gateway given to DHCP clients (0.0.0.0: none)" },
 	{ "dns", set_ipv4, print_ipv4, ONE(dns, 0, 0), 0, "DNS server given to DHCP clients (0.0.0.0: none)" },
-	{ "efi-boot", set_efi_boot, print_string, ONE(efi_boot, 0, 0), 0, "iPXE for UEFI clients: ipxe.efi or snponly.efi" },
+	{ "efi-boot", set_efi_boot, print_string, ONE(efi_boot, 0, 0), 0, "iPXE for UEFI clients: snponly.efi (the firmware's NIC driver) or ipxe.efi (iPXE's own drivers)" },
 	{ "reserve", set_reserve, print_reserve, LIST(reserve, n_reserve), 0, "static lease: MAC ADDRESS [ENTRY] (repeatable)" },
 	{ "client", set_client, print_client, LIST(client, n_client), 1, "who boots into what: MAC [entry=ISO[:N] | local | ignore | menu] [name=NAME] (repeatable)" },
 	{ "clients", set_string, print_string, ONE(clients, 0, 0), 1, "a file of client rules, one per line as client = takes them" },
@@ -582,7 +582,10 @@ settings_defaults(struct settings *s)
 	inet_pton(AF_INET, "10.99.0.100", &s->pool_start);
 	inet_pton(AF_INET, "10.99.0.250", &s->pool_end);
 	s->lease_time = 3600;
-	snprintf(s->efi_boot, sizeof(s->efi_boot), "ipxe.efi");
+	/* The firmware's own NIC driver: every UEFI PC has one for its NIC,
+	 * Debian's iPXE (2019) lacks drivers for newer NICs, and it is a
+	 * fifth of ipxe.efi's size over TFTP (docs/FLASHING.md). */
+	snprintf(s->efi_boot, sizeof(s->efi_boot), "snponly.efi");
 	s->http_max_connections = 1024;
 	s->tftp_max_transfers = 128;
 	s->http_max_per_client = 64;

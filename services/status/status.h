@@ -168,6 +168,12 @@ struct status_client {
 	uint64_t bytes;         /* bytes sent to it in this boot */
 	uint64_t rootfs_done;   /* ms: the root image arrived whole in this boot, or 0 */
 	uint8_t stalled;        /* flagged: the root image came, script.cfg never did */
+	/* Secure Boot suspected: a UEFI boot file arrived whole and iPXE never
+	 * started (the firmware refused to run it, and asks again).  Kept
+	 * across the boots it causes until iPXE is seen. */
+	uint64_t efi_loader_done;       /* ms: the .efi boot file arrived in this boot, or 0 */
+	uint8_t efi_refused;            /* boots that ended there (saturating) */
+	uint8_t secure_boot;            /* flagged */
 	unsigned boots;         /* boots seen (1 = the first) */
 	uint64_t first_seen, last_seen, boot_start, phase_since;   /* ms */
 };
@@ -194,6 +200,11 @@ struct status {
 	status_resolve_fn *resolve;
 	void *resolve_ctx;
 	int script_served;              /* script.cfg is served (the caller says) */
+	/* Told once of each problem the table finds by itself (the
+	 * flags of status_tick: no script.cfg, Secure Boot), for the console;
+	 * NULL: not told. */
+	void (*notice)(void *ctx, const char *who, const char *msg);
+	void *notice_ctx;
 };
 
 /*
@@ -294,7 +305,10 @@ void status_result(struct status *st, const uint8_t mac[6], const char *result, 
  * Once a second: a client whose root image arrived STATUS_SCRIPT_WAIT_MS
  * ago but that never fetched script.cfg gets an error that says why that
  * happens and what recovers it (ISOs of archiso v45-v70 download script=
- * before their own DHCP is done and do not retry).
+ * before their own DHCP is done and do not retry).  A UEFI client whose
+ * .efi boot file arrived STATUS_SECUREBOOT_WAIT_MS ago (or that started
+ * over since) and that never came back as iPXE is flagged "probably
+ * Secure Boot": the firmware refused to run the unsigned iPXE.
  */
 void status_tick(struct status *st, uint64_t now);
 

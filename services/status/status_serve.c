@@ -12,6 +12,14 @@
 #define TICK_MS 1000
 #define ARP_TABLE "/proc/net/arp"
 
+/* What the table finds by itself reaches the console (the log). */
+static void
+notice(void *ctx, const char *who, const char *msg)
+{
+	(void)ctx;
+	log_msg("clients: %s: %s", who, msg);
+}
+
 static void
 on_tick(struct loop *l, struct loop_timer *t)
 {
@@ -34,6 +42,7 @@ status_server_start(struct loop *l, const struct status_server_config *cfg)
 	}
 	ss->cfg = *cfg;
 	ss->loop = l;
+	ss->table.notice = notice;
 	ss->started = loop_clock_ms();
 	ss->ssh_port = 22;
 	ss->listen.fd = -1;

@@ -315,9 +315,18 @@ client_for_addr(struct status *st, const struct status_addr *a, int create, uint
 	return c;
 }
 
+static void flag_secure_boot(struct status *st, struct status_client *c, uint64_t now);
+
 static void
 new_boot(struct status *st, struct status_client *c, uint64_t now)
 {
+	/* The last boot ended after its .efi boot file arrived, before iPXE:
+	 * the firmware would not run it. */
+	int refused = c->efi_loader_done != 0 && !c->ipxe;
+
+	if (refused && c->efi_refused < 255)
+		c->efi_refused++;
+	c->efi_loader_done = 0;
 	c->boots++;
 	c->boot_start = now;
 	memset(&c->dl, 0, sizeof(c->dl));
@@ -332,6 +341,31 @@ new_boot(struct status *st, struct status_client *c, uint64_t now)
 	c->iso[0] = '\0';
 	c->ipxe = 0;
 	event(st, c, now, "boot #%u starts", c->boots);
+	if (refused)
+		flag_secure_boot(st, c, now);
+}
+
+/* Say what a refused .efi boot file most likely means, and keep saying it
+ * (the error survives the firmware's next attempts) until iPXE runs. */
+static void
+flag_secure_boot(struct status *st, struct status_client *c, uint64_t now)
+{
+	int first = !c->secure_boot;
+
+	c->secure_boot = 1;
+	snprintf(c->error, sizeof(c->error), "probably Secure Boot: the UEFI boot file was "
+	    "fetched%s, but iPXE never started -- switch Secure Boot off in the firmware "
+	    "(if it is off: try the other efi-boot, ipxe.efi or snponly.efi)", c->efi_refused > 1 ? " again and again" :
+	    c->efi_refused == 1 ? " twice" : "");
+	c->error_at = now;
+	if (!first)
+		return;
+	event(st, c, now, "error: %s", c->error);
+	if (st->notice != NULL) {
+		char who[48];
+
+		st->notice(st->notice_ctx, status_client_name(c, who, sizeof(who)), c->error);
+	}
 }
 
 /* The transition function (status.h): an event of phase p. */
@@ -348,7 +382,9 @@ advance(struct status *st, struct status_client *c, unsigned p, int download, ui
 	}
 	if (p == q || (p < q && !download))
 		return;
-	if (p > q) {
+	/* Moving on clears the error -- but not the Secure Boot suspicion
+	 * while the firmware is still fetching the boot file. */
+	if (p > q && !(c->secure_boot && p <= STATUS_PHASE_LOADER)) {
 		c->error[0] = '\0';
 		c->error_at = 0;
 	}
@@ -387,9 +423,11 @@ status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now)
 	before = c->phase;
 	p = ev->ipxe ? STATUS_PHASE_IPXE : STATUS_PHASE_DHCP;
 	advance(st, c, p, 0, now);
-	if (ev->ipxe)
+	if (ev->ipxe) {
 		c->ipxe = 1;
-	else
+		c->secure_boot = 0; /* iPXE runs: whatever stopped it did not */
+		c->efi_refused = 0;
+	} else
 		c->firmware = ev->firmware;
 	if (ev->has_arch) {
 		c->has_arch = 1;
@@ -438,6 +476,13 @@ ends_with(const char *s, const char *tail)
 	size_t n = strlen(s), t = strlen(tail);
 
 	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* A UEFI boot file (ipxe.efi, snponly.efi, BOOTX64.EFI). */
+static int
+is_efi_file(const char *name)
+{
+	return ends_with(name, ".efi") || ends_with(name, ".EFI");
 }
 
 enum status_kind
@@ -640,6 +685,9 @@ status_done(struct status *st, struct status_ref *ref, uint64_t sent, const char
 			    status_fmt_bytes(sent, size, sizeof(size)));
 		if (error == NULL && d->kind == STATUS_KIND_ROOTFS && d->done >= d->total)
 			c->rootfs_done = now;
+		if (error == NULL && d->kind == STATUS_KIND_LOADER && d->done >= d->total &&
+		    is_efi_file(d->file))
+			c->efi_loader_done = now;
 		if (error == NULL && (d->kind == STATUS_KIND_LOADER ||
 		    d->kind == STATUS_KIND_KERNEL || d->kind == STATUS_KIND_ROOTFS) && sent >= 4096)
 			event(st, c, now, "%s: %s in %llu.%01llu s", d->file,
@@ -707,6 +755,10 @@ status_tick(struct status *st, uint64_t now)
 	for (size_t i = 0; i < STATUS_MAX_CLIENTS; i++) {
 		struct status_client *c = &st->c[i];
 
+		if (c->gen != 0 && !c->secure_boot && c->efi_loader_done != 0 && !c->ipxe &&
+		    c->phase == STATUS_PHASE_LOADER &&
+		    now - c->efi_loader_done >= STATUS_SECUREBOOT_WAIT_MS)
+			flag_secure_boot(st, c, now);
 		if (c->gen == 0 || c->stalled || c->rootfs_done == 0 ||
 		    c->phase != STATUS_PHASE_ROOTFS || now - c->rootfs_done < STATUS_SCRIPT_WAIT_MS)
 			continue;
@@ -719,6 +771,11 @@ status_tick(struct status *st, uint64_t now)
 		else
 			set_error(st, c, now, "root image arrived, but script.cfg is not served "
 			    "(no keys): no SSH login; put authorized_keys on the stick");
+		if (st->notice != NULL) {
+			char who[48];
+
+			st->notice(st->notice_ctx, status_client_name(c, who, sizeof(who)), c->error);
+		}
 	}
 }
 

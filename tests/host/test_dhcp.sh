@@ -151,11 +151,11 @@ check "dhcp: dhclient releases" dhclient_release
 out=$(pxe "$NSC" --mac 52:54:00:00:01:00 --arch 0 --vendor PXEClient:Arch:00000:UNDI:002001 --broadcast --uuid)
 check "dhcp: arch 0 (BIOS) gets undionly.kpxe over TFTP" has "$out" OFFER siaddr=10.99.0.1 file=undionly.kpxe vc=PXEClient o43=060108ff o97=00000102030405060708090a0b0c0d0e0f
 out=$(pxe "$NSC" --mac 52:54:00:00:01:07 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016 --broadcast)
-check "dhcp: arch 7 (x64 UEFI) gets ipxe.efi" has "$out" OFFER siaddr=10.99.0.1 file=ipxe.efi o67=ipxe.efi vc=PXEClient
+check "dhcp: arch 7 (x64 UEFI) gets snponly.efi" has "$out" OFFER siaddr=10.99.0.1 file=snponly.efi o67=snponly.efi vc=PXEClient
 out=$(pxe "$NSC" --mac 52:54:00:00:01:09 --arch 9 --vendor PXEClient:Arch:00009:UNDI:003016 --broadcast)
-check "dhcp: arch 9 (x64 UEFI) gets ipxe.efi" has "$out" OFFER file=ipxe.efi
+check "dhcp: arch 9 (x64 UEFI) gets snponly.efi" has "$out" OFFER file=snponly.efi
 out=$(pxe "$NSC" --mac 52:54:00:00:01:16 --arch 16 --vendor HTTPClient:Arch:00016:UNDI:003016 --broadcast)
-check "dhcp: arch 16 (UEFI HTTP Boot) gets the http URL and HTTPClient" has "$out" OFFER file=http://10.99.0.1:8080/ipxe.efi vc=HTTPClient
+check "dhcp: arch 16 (UEFI HTTP Boot) gets the http URL and HTTPClient" has "$out" OFFER file=http://10.99.0.1:8080/snponly.efi vc=HTTPClient
 out=$(pxe "$NSC" --mac 52:54:00:00:01:20 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016 --user-class iPXE --broadcast)
 check "dhcp: iPXE (user class) gets boot.ipxe, and no-pxedhcp" has "$out" OFFER file=http://10.99.0.1:8080/boot.ipxe o175=b00101
 out=$(pxe "$NSC" --mac 52:54:00:00:01:21 --arch 0 --vendor PXEClient:Arch:00000:UNDI:002001 --opt175 --broadcast)
@@ -197,7 +197,7 @@ ip -n "$NSE" addr flush dev eth0
 # -- port 4011 from a client with an address --
 ip -n "$NSC" addr add 10.99.0.199/24 dev eth0
 out=$(pxe "$NSC" --mac 52:54:00:00:01:60 --type request --ciaddr 10.99.0.199 --dst 10.99.0.1 --port 4011 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016)
-check "dhcp: port 4011 answers boot information from 4011" has "$out" ACK yiaddr=0.0.0.0 file=ipxe.efi from=10.99.0.1:4011
+check "dhcp: port 4011 answers boot information from 4011" has "$out" ACK yiaddr=0.0.0.0 file=snponly.efi from=10.99.0.1:4011
 ip -n "$NSC" addr flush dev eth0
 
 # -- hostile and truncated packets --
@@ -275,7 +275,7 @@ ip -n "$NSC" addr flush dev eth0
 out=$(pxe "$NSC" --mac 52:54:00:00:04:07 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016 --broadcast --uuid)
 proxy_offer() {
 	echo "$out" | grep -q "^OFFER yiaddr=10.77.0.1[0-9][0-9] .*from=10.77.0.1:67" &&
-	has "$(echo "$out" | grep 'from=10.77.0.2:67')" OFFER yiaddr=0.0.0.0 siaddr=10.77.0.2 file=ipxe.efi sid=10.77.0.2 vc=PXEClient o43=060108ff o97=00000102030405060708090a0b0c0d0e0f
+	has "$(echo "$out" | grep 'from=10.77.0.2:67')" OFFER yiaddr=0.0.0.0 siaddr=10.77.0.2 file=snponly.efi sid=10.77.0.2 vc=PXEClient o43=060108ff o97=00000102030405060708090a0b0c0d0e0f
 }
 check "dhcp: proxy: UEFI PXE gets an address from dnsmasq, boot info (54, 60, 43) from pxestick" proxy_offer
 out=$(pxe "$NSC" --mac 52:54:00:00:04:20 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016 --user-class iPXE --opt175 --broadcast)
@@ -291,7 +291,7 @@ out=$(pxe "$NSC" --mac 52:54:00:00:04:00 --arch 0 --vendor PXEClient:Arch:00000:
 check "dhcp: proxy: BIOS PXE gets undionly.kpxe" has "$(echo "$out" | grep 'from=10.77.0.2:67')" OFFER yiaddr=0.0.0.0 file=undionly.kpxe
 ip -n "$NSC" addr add 10.77.0.140/24 dev eth0
 out=$(pxe "$NSC" --mac 52:54:00:00:04:07 --type request --ciaddr 10.77.0.140 --dst 10.77.0.2 --port 4011 --arch 7 --vendor PXEClient:Arch:00007:UNDI:003016)
-check "dhcp: proxy: 4011 ProxyDHCPREQUEST gets an ACK with the boot file" has "$out" ACK yiaddr=0.0.0.0 file=ipxe.efi sid=10.77.0.2 from=10.77.0.2:4011
+check "dhcp: proxy: 4011 ProxyDHCPREQUEST gets an ACK with the boot file" has "$out" ACK yiaddr=0.0.0.0 file=snponly.efi sid=10.77.0.2 from=10.77.0.2:4011
 ip -n "$NSC" addr flush dev eth0
 out=$(pxe "$NSC" --mac 52:54:00:00:04:99 --broadcast)
 check "dhcp: proxy: a plain client gets nothing from pxestick" sh -c "! echo '$out' | grep -q 'from=10.77.0.2'"
@@ -311,7 +311,7 @@ stop
 serve --dhcp proxy
 wait_for "$LOG" "dhcp proxy on eth0" 5 > /dev/null
 out=$(pxe "$NSC" --mac 52:54:00:00:05:07 --arch 9 --vendor PXEClient:Arch:00009:UNDI:003016 --broadcast)
-check "dhcp: dhcp = proxy answers with boot information only" has "$(echo "$out" | grep 'from=10.77.0.2:67')" OFFER yiaddr=0.0.0.0 file=ipxe.efi
+check "dhcp: dhcp = proxy answers with boot information only" has "$(echo "$out" | grep 'from=10.77.0.2:67')" OFFER yiaddr=0.0.0.0 file=snponly.efi
 stop
 kill "$DM"
 wait "$DM" 2>/dev/null

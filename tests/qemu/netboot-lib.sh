@@ -13,6 +13,9 @@
 QEMU=${QEMU:-qemu-system-x86_64}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
+# Secure Boot enforced, with Microsoft's keys enrolled (a PC as sold).
+OVMF_SB_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
+OVMF_SB_VARS=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
 NB_NS=pxnb$$
 NB_PIDS=
 NB_DNSMASQ=
@@ -80,8 +83,17 @@ nb_appliance() {
 }
 
 # nb_client NAME FIRMWARE NIC MAC: power on a client that boots from the
-# network.  FIRMWARE: seabios (QEMU's iPXE option ROM is the first DHCP)
-# or ovmf (romfile= off: OVMF's own PXE, then ipxe.efi over TFTP).
+# network.  FIRMWARE:
+#   seabios    QEMU's iPXE option ROM for NIC is the first DHCP
+#   ovmf       OVMF's own NIC driver (romfile= off) and PXE, then ipxe.efi
+#              over TFTP
+#   ovmf-rom   OVMF's PXE over QEMU's iPXE EFI driver ROM for NIC (NICs
+#              OVMF has no driver for: e1000e, vmxnet3)
+#   ovmf-http  OVMF's UEFI HTTP Boot only: PXE switched off with OVMF's
+#              fw_cfg knobs (opt/org.tianocore/IPv4PXESupport=n, IPv6 off),
+#              so the HTTPv4 boot option is the one it has
+#   ovmf-sb    Secure Boot enforced (OVMF's secboot build, Microsoft's keys,
+#              q35 with SMM): unsigned iPXE is refused
 nb_client() {
 	name=$1 fw=$2 nic=$3 mac=$4
 	# Interface names have 15 characters at most: a counter, not the name
@@ -94,14 +106,29 @@ nb_client() {
 	set -- -accel tcg -cpu max -m "${NB_CLIENT_MEM:-512}" -display none -monitor none \
 		-no-reboot -serial "file:$TMPD/$name.log" -boot "${NB_CLIENT_BOOT:-n}" ${NB_CLIENT_EXTRA:-} \
 		-netdev "tap,id=n0,ifname=nbc$NB_TAPS,script=no,downscript=no"
-	if [ "$fw" = ovmf ]; then
+	case $fw in
+	ovmf | ovmf-rom | ovmf-http)
 		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
 		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
-			-drive "if=pflash,format=raw,file=$TMPD/$name.vars.fd" \
+			-drive "if=pflash,format=raw,file=$TMPD/$name.vars.fd"
+		case $fw in
+		ovmf-rom) set -- "$@" -device "$nic,netdev=n0,mac=$mac" ;;
+		ovmf-http)
+			set -- "$@" -device "$nic,netdev=n0,mac=$mac,romfile=" \
+				-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n \
+				-fw_cfg name=opt/org.tianocore/IPv6Support,string=n ;;
+		*) set -- "$@" -device "$nic,netdev=n0,mac=$mac,romfile=" ;;
+		esac
+		;;
+	ovmf-sb)
+		cp "$OVMF_SB_VARS" "$TMPD/$name.vars.fd"
+		set -- "$@" -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_SB_CODE" \
+			-drive "if=pflash,format=raw,unit=1,file=$TMPD/$name.vars.fd" \
 			-device "$nic,netdev=n0,mac=$mac,romfile="
-	else
-		set -- "$@" -device "$nic,netdev=n0,mac=$mac"
-	fi
+		;;
+	*) set -- "$@" -device "$nic,netdev=n0,mac=$mac" ;;
+	esac
 	ip netns exec "$NB_NS" "$QEMU" "$@" > "$TMPD/$name.qemu" 2>&1 &
 	NB_PIDS="$NB_PIDS $!"
 	echo $! > "$TMPD/$name.pid"

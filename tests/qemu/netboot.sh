@@ -2,16 +2,30 @@
 # tests/qemu/netboot.sh - the netboot matrix: every row must reach an SSH
 # login with the injected key.
 #
-#   sh tests/qemu/netboot.sh [--iso ISO] SCENARIO...
-#   SCENARIO  MODE:ROW[+ROW]...   the ROWs boot at the same time
+#   sh tests/qemu/netboot.sh [--iso ISO] [efi-boot=FILE] SCENARIO...
+#   SCENARIO  MODE:ROW[+ROW]...   the ROWs boot at the same time; four
+#             or more rows are a fleet: the last one's SSH time is
+#             reported against a scenario's single row, if one ran
+#   efi-boot=FILE  from here on the appliance hands UEFI clients FILE
+#             (snponly.efi, the default, or ipxe.efi): the stick is made
+#             again with `efi-boot = FILE`
 #   MODE      authoritative (the bridge has no other DHCP server) or
 #             proxy (dnsmasq on the bridge hands out the addresses)
 #   ROW       CLIENT[/VARIANT]
 #   CLIENT    bios-virtio  SeaBIOS, virtio-net with QEMU's iPXE ROM
 #             bios-e1000   SeaBIOS, e1000 with its iPXE ROM
-#             uefi-pxe     OVMF's own PXE (no option ROM) -> ipxe.efi over
-#                          TFTP -> boot.ipxe over HTTP
-#             uefi-http    UEFI HTTP Boot (reported, see below)
+#             uefi-pxe     OVMF's own PXE (no option ROM) -> snponly.efi
+#                          over TFTP -> boot.ipxe over HTTP
+#             bios-e1000e  SeaBIOS, e1000e with its iPXE ROM
+#             bios-rtl8139 SeaBIOS, rtl8139 with its iPXE ROM
+#             uefi-http    OVMF's UEFI HTTP Boot (PXE switched off):
+#                          snponly.efi over HTTP, then boot.ipxe
+#             uefi-e1000e  OVMF's PXE over QEMU's iPXE EFI ROM for e1000e
+#             uefi-vmxnet3 ... for vmxnet3 (OVMF has no driver for either)
+#             uefi-sb      OVMF with Secure Boot enforced (Microsoft keys):
+#                          it fetches the .efi and refuses to run it; the
+#                          row passes when /status.json and the console
+#                          say "probably Secure Boot" within a minute
 #   VARIANT   v87          boots the fixture whose live system is archiso
 #                          v87's (waits for network-online.target)
 #             v70          ... archiso v45-v70's (downloads script= once,
@@ -37,6 +51,8 @@
 # mk-bootiso.sh: archboot.iso, and archboot-v87.iso for /v87 rows); the
 # appliance is build/image's parts with the ISOs and a fresh test key on
 # its stick.  Clients get the RAM the ISO needs (pxestick's own figure).
+# The run ends with "N passed, N failed, N skipped" and exits 1 on any
+# failure.
 cd "$(dirname "$0")/../.." || exit 2
 . tests/host/lib.sh
 . tests/qemu/netboot-lib.sh
@@ -55,25 +71,35 @@ if ! nb_possible; then
 fi
 [ $# -gt 0 ] || set -- authoritative:bios-virtio+uefi-pxe
 
+# The verdicts, counted for the last line.
+NB_PASS=0 NB_SKIP=0
+ok() {
+	echo "ok - $*"
+	case $* in
+	*"# SKIP"*) NB_SKIP=$((NB_SKIP + 1)) ;;
+	*) NB_PASS=$((NB_PASS + 1)) ;;
+	esac
+}
+summary() { echo "$NB_PASS passed, $host_failures failed, $NB_SKIP skipped"; }
+
 ssh-keygen -q -t ed25519 -N '' -C pxestick-netboot-test -f "$TMPD/key" || exit 2
 ISO_NAME=$(basename "$ISO" .iso)
 # The menu's default entry after 2 s instead of 10: the rows are timed.
 # Every row's machine is listed (a client rule): in proxy mode unknown
 # machines would get the local disk.  Rows with a variant ISO get it as
-# their fixed entry (a reservation).
+# their rule's entry (a reservation's entry would hold in authoritative
+# mode only: proxy gives no addresses).
 {
 	printf 'menu-timeout = 2\nmenu-default = %s:0\n' "$ISO_NAME"
 	case " $* " in *"/bootonce"*) printf 'boot-once = yes\n' ;; esac
 	n=0
 	for sc in "$@"; do
+		case $sc in efi-boot=*) continue ;; esac
 		for row in $(echo "${sc#*:}" | tr '+' ' '); do
 			n=$((n + 1))
-			printf 'client = 52:54:00:99:01:%02d name=%s\n' "$n" "$(echo "$row" | tr '/' '-')"
-			case ${row#*/} in
-			v87 | v70)
-				printf 'reserve = 52:54:00:99:01:%02d 10.99.0.%d archboot-%s:0\n' "$n" \
-					$((30 + n)) "${row#*/}" ;;
-			esac
+			entry=
+			case ${row#*/} in v87 | v70) entry=" entry=archboot-${row#*/}:0" ;; esac
+			printf 'client = 52:54:00:99:01:%02d%s name=%s\n' "$n" "$entry" "$(echo "$row" | tr '/' '-')"
 		done
 	done
 } > "$TMPD/stick.conf"
@@ -87,11 +113,22 @@ isos="--iso $ISO --add $TMPD/script.d"
 for v in v87 v70; do
 	grep -q "archboot-$v" "$TMPD/stick.conf" && isos="$isos --iso $FIXTURES/bootiso/archboot-$v.iso"
 done
-# shellcheck disable=SC2086
-PXESTICK_BIN=$PXESTICK sh image/mkimage.sh $isos --keys "$TMPD/key.pub" \
-	--conf "$TMPD/stick.conf" \
-	"$BUILD/image" "$TMPD/appliance.img" > "$TMPD/mkimage.log" 2>&1 ||
-	{ not_ok "netboot: appliance image with the ISO"; sed 's/^/# /' "$TMPD/mkimage.log"; exit 1; }
+cp "$TMPD/stick.conf" "$TMPD/stick.conf.base"
+
+# appliance_image [EFI_BOOT]: the appliance's stick, with the ISOs, the
+# key, the rows' rules and (when given) efi-boot = EFI_BOOT.
+appliance_image() {
+	cp "$TMPD/stick.conf.base" "$TMPD/stick.conf"
+	[ -z "${1:-}" ] || printf 'efi-boot = %s\n' "$1" >> "$TMPD/stick.conf"
+	# shellcheck disable=SC2086
+	PXESTICK_BIN=$PXESTICK sh image/mkimage.sh $isos --keys "$TMPD/key.pub" \
+		--conf "$TMPD/stick.conf" \
+		"$BUILD/image" "$TMPD/appliance.img" > "$TMPD/mkimage.log" 2>&1 ||
+		{ not_ok "netboot: appliance image with the ISO${1:+ and efi-boot = $1}"
+		  sed 's/^/# /' "$TMPD/mkimage.log"; summary; exit 1; }
+}
+appliance_image
+EFI_BOOT=snponly.efi
 RAM=$(nb_ram_for "$ISO")
 
 # stage_time ROW STAGE: the recorded seconds, or "-".
@@ -123,6 +160,9 @@ live_checks() {
 	[ "$ISO" = "$FIXTURES/bootiso/archboot.iso" ] || return 0
 	grep -q '^script.d step ran at ' "$TMPD/$1.ssh" || { echo "the script.d step did not run"; return; }
 	case $1 in
+	*-v87)
+		nb_console "$TMPD/$1.log" | grep -q 'archiso_http_srv=[^ ]*/iso/archboot-v87/' ||
+			echo "it did not boot the v87 ISO its rule names" ;;
 	*rtc2015*)
 		grep -q '^time-sync: reached ' "$TMPD/$1.ssh" && grep -q '^pacman-init: could run' "$TMPD/$1.ssh" ||
 			echo "the clock was not set from the appliance: $(grep -E '^(time-sync|pacman-init)' "$TMPD/$1.ssh" | tr '\n' ' ')"
@@ -186,7 +226,13 @@ watch_stalled() {
 		st=$(nb_status "$AP" "$mac")
 		case $st in
 		6\ *) record "$row" airootfs ;;
-		[7-8]\ *) echo "it fetched script.cfg after all: $st" > "$TMPD/$row.result"; return ;;
+		[7-8]\ *)
+			if nb_console "$TMPD/$row.log" | grep -q 'archiso_http_srv=[^ ]*/iso/archboot-v70/'; then
+				echo "it fetched script.cfg after all: $st" > "$TMPD/$row.result"
+			else
+				echo "it did not boot the v70 ISO its rule names: $st" > "$TMPD/$row.result"
+			fi
+			return ;;
 		esac
 		case $st in
 		*'script.cfg never fetched'*'~/.automated_script.sh'*)
@@ -199,11 +245,52 @@ watch_stalled() {
 	echo "not flagged in $NB_TIMEOUT s: $(nb_status "$AP" "$mac")" > "$TMPD/$row.result"
 }
 
+# watch_secureboot ROW MAC: a Secure Boot client fetches the UEFI boot
+# file, refuses to run it and asks again; within a minute /status.json
+# flags it "probably Secure Boot" and the appliance's console says so.
+watch_secureboot() {
+	row=$1 mac=$2
+	end=$(($(nb_now) + 150 * 1000))
+	while [ "$(nb_now)" -lt "$end" ]; do
+		st=$(nb_status "$AP" "$mac")
+		case $st in
+		[1-9]\ *) record "$row" dhcp ;;
+		esac
+		case $st in
+		*"probably Secure Boot"*)
+			record "$row" flagged
+			if nb_wait "$TMPD/appliance.log" "clients: $mac: probably Secure Boot" 10; then
+				echo "ok secureboot" > "$TMPD/$row.result"
+			else
+				echo "/status.json flagged it, the console did not" > "$TMPD/$row.result"
+			fi
+			return ;;
+		[3-9]\ *)
+			echo "iPXE ran: Secure Boot did not stop it ($st)" > "$TMPD/$row.result"
+			return ;;
+		esac
+		sleep 1
+	done
+	echo "not flagged in 150 s: $(nb_status "$AP" "$mac")" > "$TMPD/$row.result"
+}
+
 # watch_lowram ROW MAC: the menu says the machine has too little RAM and
 # comes back; the server never sends it a kernel.
 watch_lowram() {
 	row=$1 mac=$2
-	if nb_wait "$TMPD/$row.log" 'This ISO needs [0-9]+ MiB of RAM, this machine has [0-9]+ MiB' 240; then
+	# The menu marks the entry and, its default being too big, waits for
+	# a key instead of picking it by itself; Enter picks it.
+	if ! nb_wait "$TMPD/$row.log" 'needs [0-9]+ MiB RAM, this mac' 240; then
+		echo "the menu did not mark the entry too big for this machine in 240 s" > "$TMPD/$row.result"
+		return
+	fi
+	record "$row" ipxe
+	sleep 5
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"sendkey ret\n")' "$TMPD/$row.mon" 2>/dev/null
+	if nb_wait "$TMPD/$row.log" 'This ISO needs [0-9]+ MiB of RAM, this machine has [0-9]+ MiB' 60; then
 		record "$row" ipxe
 		# The prompt waits 30 s, then the menu is drawn again.
 		sleep 40
@@ -215,7 +302,7 @@ watch_lowram() {
 				> "$TMPD/$row.result"
 		fi
 	else
-		echo "no RAM message on the client's console in 240 s" > "$TMPD/$row.result"
+		echo "the menu marked the entry, but Enter on it gave no RAM message in 60 s" > "$TMPD/$row.result"
 	fi
 }
 
@@ -282,9 +369,12 @@ scenario() {
 		client=${row%/*} variant=
 		[ "$client" = "$row" ] || variant=${row#*/}
 		name=$(echo "$row" | tr '/' '-')
+		echo "$mac" > "$TMPD/$name.mac"
 		NB_CLIENT_MEM=$RAM NB_CLIENT_EXTRA=
 		case $variant in
-		lowram) NB_CLIENT_MEM=$((RAM - 128)) ;;
+		lowram)
+			NB_CLIENT_MEM=$((RAM - 128))
+			NB_CLIENT_EXTRA="-monitor unix:$TMPD/$name.mon,server,nowait" ;;
 		rtc2015) NB_CLIENT_EXTRA="-rtc base=2015-01-01" ;;
 		bootonce)
 			nb_local_disk "$TMPD/$name.disk"
@@ -294,15 +384,20 @@ scenario() {
 		case $client in
 		bios-virtio) nb_client "$name" seabios virtio-net-pci "$mac" ;;
 		bios-e1000) nb_client "$name" seabios e1000 "$mac" ;;
+		bios-e1000e) nb_client "$name" seabios e1000e "$mac" ;;
+		bios-rtl8139) nb_client "$name" seabios rtl8139 "$mac" ;;
 		uefi-pxe) nb_client "$name" ovmf virtio-net-pci "$mac" ;;
-		uefi-http)
-			# OVMF tries PXEv4 on a NIC before HTTPv4, and pxestick answers
-			# PXE: HTTP Boot is only reached after PXE fails, which QEMU
-			# cannot arrange without a boot-order NVRAM variable.
-			echo "ok - $mode/uefi-http # SKIP OVMF offers HTTP Boot only after PXE fails on the same NIC; the HTTPClient path is covered by tests/host/test_dhcp.sh"
-			continue ;;
+		uefi-http) nb_client "$name" ovmf-http virtio-net-pci "$mac" ;;
+		uefi-e1000e) nb_client "$name" ovmf-rom e1000e "$mac" ;;
+		uefi-vmxnet3) nb_client "$name" ovmf-rom vmxnet3 "$mac" ;;
+		uefi-sb) nb_client "$name" ovmf-sb virtio-net-pci "$mac" ;;
 		*) not_ok "unknown row $row"; continue ;;
 		esac
+		if [ "$client" = uefi-sb ]; then
+			watch_secureboot "$name" "$mac" &
+			watchers="$watchers $!"
+			continue
+		fi
 		case $variant in
 		lowram) watch_lowram "$name" "$mac" & ;;
 		v70) watch_stalled "$name" "$mac" & ;;
@@ -312,9 +407,14 @@ scenario() {
 		watchers="$watchers $!"
 	done
 	for w in $watchers; do wait "$w"; done
+	n_rows=0 last_ssh=
 	for row in $rows; do
-		[ "$row" = uefi-http ] && continue
 		name=$(echo "$row" | tr '/' '-')
+		n_rows=$((n_rows + 1))
+		s=$(stage_time "$name" ssh)
+		if [ "$s" != - ] && { [ -z "$last_ssh" ] || [ "${s%.*}${s#*.}" -gt "${last_ssh%.*}${last_ssh#*.}" ]; }; then
+			last_ssh=$s
+		fi
 		times="DHCP $(stage_time "$name" dhcp) s, boot.ipxe $(stage_time "$name" ipxe) s, kernel $(stage_time "$name" kernel) s, root image $(stage_time "$name" airootfs) s, script.cfg $(stage_time "$name" script) s, SSH $(stage_time "$name" ssh) s"
 		if grep -q '^ok flagged' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: no script.cfg (as archiso v45-v70 do), and /status.json flags it with the recovering command (root image $(stage_time "$name" airootfs) s, flagged $(stage_time "$name" flagged) s)"
@@ -322,6 +422,11 @@ scenario() {
 			ok "$mode/$row: reached SSH ($times), then on its next network boot the menu took the local disk by itself (disk booted $(stage_time "$name" local) s after the first power-on)"
 		elif grep -q '^ok menu' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: the menu said the machine has too little RAM and came back; no kernel was sent"
+		elif grep -q '^ok secureboot' "$TMPD/$name.result" 2>/dev/null; then
+			ok "$mode/$row: fetched the UEFI boot file, refused it; /status.json and the console say \"probably Secure Boot\" (first DHCP $(stage_time "$name" dhcp) s, flagged $(stage_time "$name" flagged) s after power-on)"
+		elif grep -q '^ok' "$TMPD/$name.result" 2>/dev/null && [ "${row%%/*}" = uefi-http ] &&
+		    ! nb_console "$TMPD/appliance.log" | grep -q "dhcp: .*$(cat "$TMPD/$name.mac").*UEFI HTTP Boot: http://"; then
+			not_ok "$mode/$row: reached SSH, but the appliance never answered it as a UEFI HTTP Boot client ($times)"
 		elif grep -q '^ok' "$TMPD/$name.result" 2>/dev/null; then
 			ok "$mode/$row: SSH login with the injected key at the address /status.json shows, script.d step ran ($times)$(sed -n 's/^ok [^ ]* \(time-sync: .*\)/; \1/p' "$TMPD/$name.result")"
 		else
@@ -330,6 +435,12 @@ scenario() {
 			nb_console "$TMPD/appliance.log" | grep -E 'dhcp|tftp|http' | tail -n 12 | sed 's/^/# appliance: /'
 		fi
 	done
+	# The first scenario of one row is the fleet's yardstick.
+	if [ "$n_rows" -eq 1 ] && [ -n "$last_ssh" ] && [ ! -s "$TMPD/single.ssh" ]; then
+		echo "$last_ssh s ($rows)" > "$TMPD/single.ssh"
+	elif [ "$n_rows" -ge 4 ]; then
+		echo "# $mode: a fleet of $n_rows clients powered on together: the last reached SSH after ${last_ssh:-never} s$( [ -s "$TMPD/single.ssh" ] && echo "; one client alone: $(cat "$TMPD/single.ssh")")"
+	fi
 	nb_cleanup
 	mkdir -p "$BUILD/netboot-logs"
 	cp "$TMPD"/*.log "$BUILD/netboot-logs/" 2>/dev/null
@@ -341,6 +452,14 @@ scenario() {
 
 NB_ROW_N=0
 for sc in "$@"; do
+	case $sc in
+	efi-boot=*)
+		EFI_BOOT=${sc#efi-boot=}
+		appliance_image "$EFI_BOOT"
+		echo "# from here on: efi-boot = $EFI_BOOT"
+		continue ;;
+	esac
 	scenario "$sc"
 done
+summary
 host_done

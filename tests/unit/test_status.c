@@ -573,6 +573,90 @@ TEST(status_flags_a_client_that_lost_script_cfg)
 	status_free(&st);
 }
 
+/* ---- Secure Boot: a UEFI boot file that never runs ---- */
+
+struct notices {
+	unsigned n;
+	char last[256];
+};
+
+static void
+record_notice(void *ctx, const char *who, const char *msg)
+{
+	struct notices *no = ctx;
+
+	no->n++;
+	snprintf(no->last, sizeof(no->last), "%s: %s", who, msg);
+}
+
+TEST(status_flags_a_uefi_boot_file_that_never_runs)
+{
+	struct status st;
+	struct status_client *c;
+	struct notices no = { 0, "" };
+
+	CHECK_INT(status_init(&st, NULL, NULL), 0);
+	st.notice = record_notice;
+	st.notice_ctx = &no;
+	/* Waiting: flagged after STATUS_SECUREBOOT_WAIT_MS, not before. */
+	dhcp_event(&st, 1, FW_UEFI, "10.5.0.1", 100);
+	fetch(&st, STATUS_VIA_TFTP, "10.5.0.1", "/ipxe.efi", 1000000, 1000);
+	c = client_by_mac(&st, 1);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	status_tick(&st, 1010 + STATUS_SECUREBOOT_WAIT_MS - 1);
+	CHECK_STR(c->error, "");
+	CHECK_INT(no.n, 0);
+	status_tick(&st, 1010 + STATUS_SECUREBOOT_WAIT_MS);
+	CHECK(strstr(c->error, "probably Secure Boot") != NULL);
+	CHECK(strstr(c->error, "switch Secure Boot off") != NULL);
+	CHECK_INT(no.n, 1);
+	CHECK(strstr(no.last, "52:54:00:00:00:01: probably Secure Boot") == no.last);
+	status_tick(&st, 1010 + 2 * STATUS_SECUREBOOT_WAIT_MS);
+	CHECK_INT(no.n, 1); /* said once */
+	/* The firmware asks again: the suspicion stays through the next
+	 * DHCP and boot file, and goes once iPXE runs. */
+	dhcp_event(&st, 1, FW_UEFI, "10.5.0.1", 60000);
+	CHECK(strstr(c->error, "probably Secure Boot") != NULL);
+	fetch(&st, STATUS_VIA_TFTP, "10.5.0.1", "/ipxe.efi", 1000000, 61000);
+	CHECK(strstr(c->error, "probably Secure Boot") != NULL);
+	dhcp_event(&st, 1, IPXE, "10.5.0.1", 62000);
+	CHECK_STR(c->error, "");
+	CHECK_INT(c->secure_boot, 0);
+
+	/* Starting over at once (OVMF: "Access Denied", then PXE again) is
+	 * flagged at the new boot, before any wait. */
+	no.n = 0;
+	dhcp_event(&st, 2, FW_UEFI, "10.5.0.2", 100);
+	fetch(&st, STATUS_VIA_TFTP, "10.5.0.2", "/snponly.efi", 300000, 1000);
+	dhcp_event(&st, 2, FW_UEFI, "10.5.0.2", 3000);
+	c = client_by_mac(&st, 2);
+	CHECK(c != NULL && strstr(c->error, "probably Secure Boot") != NULL);
+	CHECK(c != NULL && strstr(c->error, "fetched twice") != NULL);
+	CHECK_INT(no.n, 1);
+
+	/* Not flagged: a BIOS loader, a cut transfer, a client that runs iPXE. */
+	dhcp_event(&st, 3, FW_BIOS, "10.5.0.3", 100);
+	fetch(&st, STATUS_VIA_TFTP, "10.5.0.3", "/undionly.kpxe", 70000, 1000);
+	dhcp_event(&st, 4, FW_UEFI, "10.5.0.4", 100);
+	{
+		struct status_ref ref = request(&st, STATUS_VIA_TFTP, "10.5.0.4", "/ipxe.efi", 0,
+		    1000000, 1000000, NULL, 1000);
+
+		status_done(&st, &ref, 5000, "timed out", 2000);
+	}
+	dhcp_event(&st, 5, FW_UEFI, "10.5.0.5", 100);
+	fetch(&st, STATUS_VIA_TFTP, "10.5.0.5", "/ipxe.efi", 1000000, 1000);
+	dhcp_event(&st, 5, IPXE, "10.5.0.5", 2500);
+	status_tick(&st, 500000);
+	CHECK_INT(client_by_mac(&st, 3)->secure_boot, 0);
+	CHECK_INT(client_by_mac(&st, 4)->secure_boot, 0);
+	CHECK_INT(client_by_mac(&st, 5)->secure_boot, 0);
+	CHECK_INT(no.n, 1);
+	status_free(&st);
+}
+
 /* ---- classification ---- */
 
 TEST(status_classify_paths)
