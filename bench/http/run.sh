@@ -114,7 +114,7 @@ pids="$pids $px_pid"
 # nginx's HTTPS uses pxestick's own certificate and key (ECDSA P-256): wait
 # until pxestick has made them.
 i=0
-until [ -s "$dir/state/tls-key.pem" ] && grep -q ' pxestick: serving' "$dir/pxestick.log"; do
+until [ -s "$dir/state/tls-key.pem" ] && grep -q 'pxestick: serving' "$dir/pxestick.log"; do
 	kill -0 "$px_pid" 2> /dev/null || { cat "$dir/pxestick.log" >&2; die "pxestick did not start"; }
 	i=$((i + 1))
 	[ $i -lt 1200 ] || die "pxestick did not start serving in 120 s"
@@ -161,7 +161,7 @@ ng_master=$!
 pids="$pids $ng_master"
 
 i=0
-until grep -q ' pxestick: serving' "$dir/pxestick.log"; do
+until grep -q 'pxestick: serving' "$dir/pxestick.log"; do
 	kill -0 "$px_pid" 2> /dev/null || { cat "$dir/pxestick.log" >&2; die "pxestick did not start"; }
 	i=$((i + 1))
 	[ $i -lt 1200 ] || die "pxestick did not log its serving line in 120 s"

@@ -45,6 +45,8 @@
  */
 struct vfs_doc {
 	unsigned refs;
+	int hashed;             /* hash is set (the first open: data is final by then) */
+	uint64_t hash;          /* of data: the ETag */
 	size_t len;
 	char data[];
 };

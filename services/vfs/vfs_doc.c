@@ -15,6 +15,7 @@ vfs_doc_new(const char *data, size_t len)
 	if (d == NULL)
 		return NULL;
 	d->refs = 1;
+	d->hashed = 0;
 	d->len = len;
 	if (data != NULL)
 		memcpy(d->data, data, len);

@@ -75,8 +75,12 @@ open_mem(struct vfs *v, struct vfs_file *f, struct vfs_doc *doc, const char *typ
 	f->size = doc->len;
 	f->mtime = v->built;
 	f->type = type;
-	snprintf(f->etag, sizeof(f->etag), "\"g%016llx\"",
-	    (unsigned long long)fnv64(doc->data, doc->len));
+	/* Once per document, not per request: a memo hit costs no hashing. */
+	if (!doc->hashed) {
+		doc->hash = fnv64(doc->data, doc->len);
+		doc->hashed = 1;
+	}
+	snprintf(f->etag, sizeof(f->etag), "\"g%016llx\"", (unsigned long long)doc->hash);
 	return VFS_OK;
 }
 
