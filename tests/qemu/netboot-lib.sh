@@ -30,6 +30,11 @@ nb_secs() {
 }
 
 nb_cleanup() {
+	# Watchers power machines on too (in subshells, where NB_PIDS does not
+	# reach): every client's pidfile counts.
+	for f in "$TMPD"/*.pid; do
+		[ -f "$f" ] && NB_PIDS="$NB_PIDS $(cat "$f")" && rm -f "$f"
+	done
 	for p in $NB_PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.5
 	for p in $NB_PIDS; do kill -9 "$p" 2>/dev/null; done
