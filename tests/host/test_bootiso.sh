@@ -164,7 +164,7 @@ fi
 # kernel message can land between them on the serial console.
 check "bootiso: console markers of every step, in order" in_order "$log" \
 	'pxestick-client: cmdline: archiso_http_srv=http://10.0.2.2:8080/iso/archboot/ archisobasedir=arch ip=dhcp BOOTIF=01-52-54-00-12-34-56 script=http://10.0.2.2:8080/script.cfg checksum=y cms_verify=n' \
-	'pxestick-client: modules: loaded virtio_pci virtio_net e1000 e1000e virtio_rng loop squashfs overlay' \
+	'pxestick-client: modules: loaded virtio_pci virtio_net e1000 e1000e 8139cp 8139too vmxnet3 virtio_rng loop squashfs overlay' \
 	'pxestick-client: nic: eth0 (52:54:00:12:34:56) is the BOOTIF interface' \
 	'pxestick-client: dhcp: eth0: 10.0.2.15/24' \
 	'pxestick-client: probe: Range: bytes=0-0 -> HTTP/1.1 206 Partial Content, 1 byte, Content-Range: bytes 0-0/' \
