@@ -116,13 +116,16 @@ struct archiso_boot {
 	enum archiso_verify verify;
 	const char *cow_spacesize;  /* the live overlay's size ("1G"), or "": the ISO's */
 	int script;               /* script.cfg is served: add script= */
+	/* Where this ISO's files come from instead (a payload URL: a cache
+	 * or mirror that holds URL/iso/NAME/...), or NULL: server. */
+	const char *images;
 };
 
 /*
  * The kernel command line for netbooting entry e of a as boot says: the
  * ISO's options minus those that find the medium as a block device or
  * that we decide (checksum, verify, cms_verify, copytoram, script...),
- * plus archiso_http_srv=, ip=dhcp, BOOTIF= (iPXE's ${netX/mac}),
+ * plus archiso_http_srv= (boot->images, else boot->server), ip=dhcp, BOOTIF= (iPXE's ${netX/mac}),
  * checksum=y or cms_verify=y (as boot->verify says, where the ISO has
  * the file), cow_spacesize=, systemd.wants=network-online.target (the
  * live system's script= download waits for that target, which nothing
@@ -150,6 +153,10 @@ struct archiso_menu {
 	size_t default_entry;    /* ... and of its entry */
 	unsigned client_mib;     /* the client's RAM (iPXE's ${memsize}), 0: unknown */
 	enum archiso_default dflt;
+	/* Per ISO (the isos[] of archiso_ipxe), the payload URL its kernel,
+	 * initramfs and root image come from, or NULL (boot.server).  NULL
+	 * itself: none anywhere. */
+	const char *const *images;
 };
 
 /* SMBIOS memory devices the menu's probe reads, and the most RAM believed. */
@@ -178,7 +185,10 @@ unsigned archiso_client_mib(const char *memsize, size_t memsize_len, const char 
 /*
  * Write boot.ipxe for isos[0..n) into out: a menu of every entry (with
  * the RAM it needs) and Memtest86+ where an ISO ships it.  An entry the
- * client has too little RAM for says so and returns to the menu.
+ * client has too little RAM for says so and returns to the menu.  An ISO
+ * with a payload URL (menu->images) loads from there, and from
+ * menu->boot.server when the payload URL fails (then with the server's
+ * archiso_http_srv= too).
  */
 void archiso_ipxe(const struct archiso *const *isos, size_t n,
     const struct archiso_menu *menu, struct buf *out, archiso_note_fn *note,

@@ -139,7 +139,7 @@ print_entries(const char *path, const struct archiso *a, const struct archiso_bo
 static int
 cmd_entries(int argc, char **argv)
 {
-	struct archiso_boot boot = { "http://SERVER", ARCHISO_VERIFY_CHECKSUM, "1G", 1 };
+	struct archiso_boot boot = { "http://SERVER", ARCHISO_VERIFY_CHECKSUM, "1G", 1, NULL };
 	int i, status = 0, r;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++)

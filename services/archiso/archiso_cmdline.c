@@ -214,7 +214,8 @@ archiso_cmdline(const struct archiso *a, const struct archiso_entry *e,
 	out[0] = '\0';
 	if (put_initrd_names(e, out, outsize, &o) != 0 ||
 	    put_iso_options(e, out, outsize, &o, note, ctx) != 0 ||
-	    putf(out, outsize, &o, "archiso_http_srv=%s/iso/%s/", boot->server, a->name) != 0 ||
+	    putf(out, outsize, &o, "archiso_http_srv=%s/iso/%s/",
+	    boot->images != NULL ? boot->images : boot->server, a->name) != 0 ||
 	    /* BOOTIF pins the NIC iPXE booted from (iPXE expands ${netX/mac}). */
 	    putword(out, outsize, &o, "ip=dhcp BOOTIF=01-${netX/mac:hexhyp}", 36) != 0 ||
 	    (verify != NULL && putword(out, outsize, &o, verify, strlen(verify)) != 0) ||

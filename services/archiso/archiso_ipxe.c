@@ -95,36 +95,70 @@ ram_block(const struct archiso_menu *menu, const struct archiso_entry *e, struct
 	    "goto menu\n", e->ram_mib, menu->client_mib);
 }
 
+/* kernel, initrds and boot from base (a server or a payload URL), with
+ * archiso_http_srv= there too; on failure, goto fail. */
+static int
+load_block(const struct archiso *a, const struct archiso_entry *e,
+    const struct archiso_boot *boot, const char *base, const char *fail, struct buf *out,
+    archiso_note_fn *note, void *ctx)
+{
+	char cmdline[ARCHISO_MAX_CMDLINE];
+
+	if (archiso_cmdline(a, e, boot, cmdline, sizeof(cmdline), note, ctx) != 0)
+		return -1;
+	buf_puts(out, "imgfree\n");
+	buf_printf(out, "kernel %s/iso/%s", base, a->name);
+	put_url_path(out, e->kernel);
+	buf_printf(out, " %s || goto %s\n", cmdline, fail);
+	for (size_t k = 0; k < e->n_initrd; k++) {
+		buf_printf(out, "initrd %s/iso/%s", base, a->name);
+		put_url_path(out, e->initrd[k]);
+		buf_printf(out, " || goto %s\n", fail);
+	}
+	return 0;
+}
+
+/*
+ * An entry: from its payload URL when it has one, falling back to the
+ * server itself (a cache that went away since the check must not leave
+ * the machine at "Boot failed"); boot's own failure is not a download's.
+ */
 static void
 entry_block(const struct archiso *a, size_t i, size_t j, const struct archiso_menu *menu,
     struct buf *out, archiso_note_fn *note, void *ctx)
 {
-	const char *server = menu->boot.server;
 	const struct archiso_entry *e = &a->entries[j];
-	char cmdline[ARCHISO_MAX_CMDLINE];
+	const char *images = menu->images != NULL ? menu->images[i] : NULL;
+	struct archiso_boot direct = menu->boot, cached = menu->boot;
+	char fallback[48];
+	int rc = 0;
 
 	buf_printf(out, "\n:iso%zu-e%zu\n", i, j);
 	if (too_big(menu, e)) {
 		ram_block(menu, e, out);
 		return;
 	}
-	if (archiso_cmdline(a, e, &menu->boot, cmdline, sizeof(cmdline), note, ctx) != 0) {
-		buf_puts(out, "echo This entry's kernel command line is too long.\n"
-		    "goto failed\n");
-		return;
-	}
 	buf_puts(out, "echo Booting ");
 	put_text(out, e->title);
 	buf_puts(out, " from ");
 	put_text(out, a->name);
-	buf_puts(out, "\nimgfree\n");
-	buf_printf(out, "kernel %s/iso/%s", server, a->name);
-	put_url_path(out, e->kernel);
-	buf_printf(out, " %s || goto failed\n", cmdline);
-	for (size_t k = 0; k < e->n_initrd; k++) {
-		buf_printf(out, "initrd %s/iso/%s", server, a->name);
-		put_url_path(out, e->initrd[k]);
-		buf_puts(out, " || goto failed\n");
+	buf_puts(out, "\n");
+	direct.images = NULL;
+	if (images != NULL) {
+		cached.images = images;
+		snprintf(fallback, sizeof(fallback), "iso%zu-e%zu-direct", i, j);
+		rc = load_block(a, e, &cached, images, fallback, out, note, ctx);
+		if (rc == 0)
+			buf_printf(out, "boot || goto failed\n:%s\n"
+			    "echo The payload URL failed (error ${errno}): loading from the boot server.\n",
+			    fallback);
+	}
+	if (rc == 0)
+		rc = load_block(a, e, &direct, menu->boot.server, "failed", out, note, ctx);
+	if (rc != 0) {
+		buf_puts(out, "echo This entry's kernel command line is too long.\n"
+		    "goto failed\n");
+		return;
 	}
 	buf_puts(out, "boot || goto failed\n");
 }

@@ -163,7 +163,7 @@ same_boot(const struct archiso *a, const struct archiso_entry *x,
 	for (size_t k = 0; k < x->n_initrd; k++)
 		if (strcmp(x->initrd[k], y->initrd[k]) != 0)
 			return 0;
-	static const struct archiso_boot any = { "http://s", ARCHISO_VERIFY_CHECKSUM, "", 1 };
+	static const struct archiso_boot any = { "http://s", ARCHISO_VERIFY_CHECKSUM, "", 1, NULL };
 
 	if (archiso_cmdline(a, x, &any, cx, ARCHISO_MAX_CMDLINE, NULL, NULL) != 0 ||
 	    archiso_cmdline(a, y, &any, cy, ARCHISO_MAX_CMDLINE, NULL, NULL) != 0)

@@ -279,6 +279,13 @@
 /* A UEFI firmware starts a boot file it fetched within a second or two;
  * one that does not in this long refused it (Secure Boot). */
 #define STATUS_SECUREBOOT_WAIT_MS 20000
+/* Proxy mode: a machine that took our offer asks for its boot file within
+ * a second or two; one offered this long ago (ms) that never came is not
+ * shown (another boot server answered it, or it cannot reach us: counted
+ * on /status).  Its firmware's offer still tells its iPXE apart this
+ * long (STATUS_ELSEWHERE_MS). */
+#define STATUS_PENDING_MS       30000
+#define STATUS_ELSEWHERE_MS     600000
 /* Recent events kept (phase changes, errors) for the log view. */
 #define STATUS_MAX_EVENTS       64
 /* An address learnt from DHCP or ARP is trusted this long (ms) before the

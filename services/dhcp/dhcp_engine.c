@@ -464,6 +464,12 @@ proxy(struct dhcp_engine *e, const struct dhcp_msg *m, int pxe_port,
 		return; /* not ours to answer: the network's server does */
 	if (m->type == DHCPRELEASE || m->type == DHCPDECLINE)
 		return;
+	if (ci.ipxe && !pxe_port && e->state == DHCP_STATE_PROXY && e->went_elsewhere != NULL &&
+	    e->went_elsewhere(e->elsewhere_ctx, m->chaddr)) {
+		plan_log(p, "proxy: %s: its firmware booted from another boot server: its iPXE "
+		    "is left to that one", net_mac_str(m->chaddr, mac));
+		return;
+	}
 	server = e->state == DHCP_STATE_AUTHORITATIVE ? e->net.addr : e->proxy_addr;
 	if (server.s_addr == 0)
 		return; /* no address to point anyone at (the caller said why) */
@@ -479,6 +485,8 @@ proxy(struct dhcp_engine *e, const struct dhcp_msg *m, int pxe_port,
 	decide(e, m->chaddr, &d, &menu, p);
 	boot_for(e, server, &ci, &menu, &boot);
 	plan_boot_event(p, m, &ci, &boot, m->ciaddr, menu.entry);
+	/* Beside the network's DHCP server, an OFFER is one of several. */
+	p->ev.offer_only = type == DHCPOFFER && e->state == DHCP_STATE_PROXY;
 	plan_policy(p, &d);
 	if (d.action == CLIENT_IGNORE) {
 		plan_log(p, "proxy: %s: ignored (%s): no answer", net_mac_str(m->chaddr, mac),

@@ -61,6 +61,12 @@ struct dhcp_engine {
 	uint8_t own_mac[6];             /* our interface's: our probes loop back */
 	struct dhcp_leases *leases;     /* NULL without a pool (proxy only) */
 	const struct clients *clients;  /* who boots into what, or NULL: everyone boots */
+	/* Proxy: did mac's firmware take another boot server's offer rather
+	 * than ours (it never came for the boot file we named)?  Then its
+	 * iPXE is left to that server, so no machine boots half from each
+	 * of two appliances.  NULL: never asked. */
+	int (*went_elsewhere)(void *ctx, const uint8_t mac[6]);
+	void *elsewhere_ctx;
 };
 
 enum dhcp_plan_kind {

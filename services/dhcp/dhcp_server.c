@@ -147,6 +147,24 @@ other_server(struct dhcp_server *s, const struct dhcp_boot_server *bs)
 	o->last = loop_now(s->loop);
 }
 
+/*
+ * The engine asks before answering iPXE in proxy mode.  Only with another
+ * boot server seen lately: alone on a network, a machine whose requests
+ * the status table failed to tie to its MAC must still get its answer.
+ */
+static int
+went_elsewhere(void *ctx, const uint8_t mac[6])
+{
+	struct dhcp_server *s = ctx;
+	uint64_t now = loop_now(s->loop);
+	int other = 0;
+
+	for (size_t i = 0; i < s->n_others; i++)
+		if (now - s->others[i].last < STATUS_ELSEWHERE_MS)
+			other = 1;
+	return other && status_went_elsewhere(s->cfg.status, mac, now);
+}
+
 /* Port 68: other servers' OFFERs and ACKs (to our probes, or broadcast to
  * their clients): other DHCP servers, other PXE boot servers. */
 static void
@@ -303,6 +321,8 @@ engine_init(struct dhcp_server *s)
 	e->reserve = cfg->reserve;
 	e->n_reserve = cfg->n_reserve;
 	e->clients = cfg->clients;
+	e->went_elsewhere = went_elsewhere;
+	e->elsewhere_ctx = s;
 	memcpy(e->own_mac, s->ifc.mac, 6);
 }
 

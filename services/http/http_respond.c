@@ -261,6 +261,22 @@ if_range_holds(const struct http_conn *c, const struct http_request *req)
 	}
 }
 
+/*
+ * What caches in front of us (payload URLs, docs/MANY-CLIENTS.md) may do.
+ * A file inside an ISO never changes while its URL names it: its ETag
+ * (the ISO's mtime, the extent, the size) is strong, and the payload
+ * check refuses a cache whose copy of an ISO differs from ours.  Files on
+ * disk and generated documents change in place: a cache keeps them but
+ * asks again (a 304 when nothing changed).  Nothing is negotiated, so no
+ * response varies by a request header and none says Vary.
+ */
+static const char *
+cache_control(enum vfs_kind kind)
+{
+	return kind == VFS_ISO ? "Cache-Control: public, max-age=31536000, immutable\r\n" :
+	    "Cache-Control: no-cache\r\n";
+}
+
 static void
 file_headers(struct http_conn *c, int status)
 {
@@ -270,8 +286,7 @@ file_headers(struct http_conn *c, int status)
 	http_date_format(c->file.mtime, date);
 	head_add(c, "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n", date,
 	    c->file.etag);
-	if (c->file.kind == VFS_MEM)
-		head_add(c, "Cache-Control: no-cache\r\n");
+	head_add(c, "%s", cache_control(c->file.kind));
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "dhcp/dhcp.h"
 #include "http/http.h"
 #include "ntp/ntp.h"
+#include "payload/payload.h"
 #include "serve/serve.h"
 #include "serve/settings.h"
 #include "serve/support.h"
@@ -57,6 +58,7 @@ struct serve {
 	struct dhcp_server *dhcp;
 	struct ntp_server *ntp;
 	struct status_server *status;
+	struct payload_run *payload;   /* the payload URLs' check, while it runs */
 	struct clients clients;        /* who boots into what; DHCP reads it */
 	char policy_said[128];          /* the policy as the console last heard it */
 	int dhcp_starting;
@@ -221,6 +223,21 @@ build_tree(const struct settings *cfg, char *err, size_t errlen)
 }
 
 static void tell_status(struct serve *s);
+
+/* Check the payload URLs against the current tree (payload.h): until it
+ * is done, and for every ISO no URL serves, clients load from here. */
+static void
+check_payload(struct serve *s)
+{
+	struct payload_url urls[PAYLOAD_MAX_URLS];
+	size_t n = 0;
+	char why[256];
+
+	for (size_t i = 0; i < s->cfg.n_payload_url; i++)
+		if (payload_url_parse(s->cfg.payload_url[i], &urls[n], why, sizeof(why)) == 0)
+			n++;
+	payload_check_start(&s->payload, &s->loop, s->vfs, urls, n);
+}
 
 /* ---- who boots ---- */
 
@@ -446,6 +463,7 @@ reload(struct serve *s)
 	}
 	check_client_entries(s);
 	tell_status(s);
+	check_payload(s);
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
 	policy_changed(s);
@@ -527,6 +545,8 @@ describe(void *ctx, struct status_info *in)
 		o->entries = v->isos[i].arch->n_entries;
 		o->signed_ = v->isos[i].arch->has_cms_sig;
 		o->ram_mib = v->isos[i].arch->entries[0].ram_mib;
+		o->payload = v->isos[i].payload;
+		o->payload_note = v->isos[i].payload_note;
 	}
 	for (size_t i = 0; i < v->n_refused && in->n_refused < STATUS_MAX_ISO_INFO; i++) {
 		in->refused[in->n_refused].path = v->refused[i].path;
@@ -837,6 +857,7 @@ run(struct serve *s, const struct passwd *pw)
 	log_serving(s);
 	policy_changed(s);
 	say_clock(s);
+	check_payload(s);
 	/* From here on, a turn's log lines go out in one write. */
 	log_batch(1);
 	s->loop.after_turn = log_flush;
@@ -885,6 +906,7 @@ serve_main(int argc, char **argv)
 	}
 	rc = run(s, pw);
 	log_batch(0);
+	payload_check_stop(&s->payload, &s->loop);
 	stop_services(s);
 	vfs_unref(s->vfs);
 	clients_free(&s->clients);

@@ -95,6 +95,26 @@ set_iso(struct settings *s, const struct key *k, const char *v, char *err, size_
 }
 
 static int
+set_payload_url(struct settings *s, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	struct payload_url u;
+	char why[200];
+
+	(void)k;
+	if (s->n_payload_url == PAYLOAD_MAX_URLS) {
+		snprintf(err, errlen, "payload-url: more than %d given", PAYLOAD_MAX_URLS);
+		return -1;
+	}
+	if (payload_url_parse(v, &u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "payload-url: %s", why);
+		return -1;
+	}
+	memcpy(s->payload_url[s->n_payload_url++], u.text, strlen(u.text) + 1);
+	return 0;
+}
+
+static int
 set_dhcp(struct settings *s, const struct key *k, const char *v, char *err, size_t errlen)
 {
 	static const char *names[] = { "auto", "authoritative", "proxy", "off" };
@@ -472,6 +492,13 @@ print_iso(const struct settings *s, const struct key *k, size_t item, struct buf
 }
 
 static void
+print_payload_url(const struct settings *s, const struct key *k, size_t item, struct buf *out)
+{
+	(void)k;
+	buf_puts(out, s->payload_url[item]);
+}
+
+static void
 print_dhcp(const struct settings *s, const struct key *k, size_t item, struct buf *out)
 {
 	(void)k;
@@ -559,6 +586,7 @@ static const struct key keys[] = {
 	{ "clock", set_date, print_string, ONE(clock, 0, 0), 0, "the appliance: at boot, a clock earlier than this (YYYY-MM-DD HH:MM, UTC) is set to it" },
 	{ "extra-scripts", set_string, print_string, ONE(extra_scripts, 0, 0), 1, "a directory of *.sh steps script.cfg runs after the keys, in name order" },
 	{ "share", set_share, print_share, LIST(share, n_share), 1, "NAME PATH: PATH served read-only at /NAME/ (repeatable)" },
+	{ "payload-url", set_payload_url, print_payload_url, LIST(payload_url, n_payload_url), 1, "http://HOST[:PORT][/PATH]: a cache or mirror of /iso/ clients load kernels and root images from, once it passed a check (repeatable: the first that serves an ISO wins)" },
 	{ "archinstall", set_archinstall, print_archinstall, LIST(archinstall, n_archinstall), 1, "MAC or all: script.cfg runs archinstall with /archinstall/MAC.json or default.json -- it wipes disks (repeatable)" },
 };
 

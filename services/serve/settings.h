@@ -13,6 +13,7 @@
 #include "clients/clients.h"
 #include "common/buf.h"
 #include "dhcp/dhcp.h"
+#include "payload/payload.h"
 
 #define SETTINGS_MAX_ISOS       32
 #define SETTINGS_MAX_RESERVE    256
@@ -70,6 +71,9 @@ struct settings {
 	size_t n_share;
 	char archinstall[SETTINGS_MAX_ARCHINSTALL][18]; /* MACs, or "all" */
 	size_t n_archinstall;
+	/* Caches or mirrors clients load ISO files from (payload.h), checked. */
+	char payload_url[PAYLOAD_MAX_URLS][PAYLOAD_MAX_URL];
+	size_t n_payload_url;
 };
 
 /* The defaults (the common case needs no configuration). */

@@ -174,6 +174,16 @@ struct status_client {
 	uint64_t efi_loader_done;       /* ms: the .efi boot file arrived in this boot, or 0 */
 	uint8_t efi_refused;            /* boots that ended there (saturating) */
 	uint8_t secure_boot;            /* flagged */
+	/* Proxy mode: a machine only offered a boot (an OFFER to its
+	 * DISCOVER) may take another boot server's offer instead.  Its row is
+	 * pending until it comes here (a request, or a 4011/REQUEST to us);
+	 * a pending row is shown for STATUS_PENDING_MS only, and not at all
+	 * once its iPXE asked without its firmware having come here
+	 * (status_went_elsewhere). */
+	uint8_t pending;
+	uint8_t fw_offered;     /* pending, and its firmware (not iPXE) was offered */
+	uint8_t elsewhere;      /* another boot server has it */
+	uint64_t offered_at;    /* ms: the latest offer while pending */
 	unsigned boots;         /* boots seen (1 = the first) */
 	uint64_t first_seen, last_seen, boot_start, phase_since;   /* ms */
 };
@@ -240,6 +250,7 @@ struct status_dhcp_event {
 	const char *policy;
 	const char *name;       /* its rule's name, or NULL */
 	int turned_away;        /* ignored, or sent to its local disk */
+	int offer_only;         /* a proxy OFFER: the machine may take another's */
 };
 
 /* A DHCP reply went out (ev).  A client that does not netboot (the live
@@ -315,8 +326,22 @@ void status_tick(struct status *st, uint64_t now);
 /* The rate of a download as shown at now: 0 when it stalled (no byte for 3 s). */
 uint64_t status_dl_rate(const struct status_download *d, uint64_t now);
 
-/* Clients in display order (first seen first): fills idx, returns how many. */
-size_t status_order(const struct status *st, size_t *idx, size_t max);
+/*
+ * Clients in display order (first seen first): fills idx, returns how
+ * many.  Pending rows older than STATUS_PENDING_MS and rows another boot
+ * server has are left out (status_not_come counts them).
+ */
+size_t status_order(const struct status *st, size_t *idx, size_t max, uint64_t now);
+size_t status_not_come(const struct status *st, uint64_t now);
+
+/*
+ * Proxy mode, before answering iPXE's DHCP from mac: was its firmware
+ * offered a boot here (and, by the caller's knowledge, by another boot
+ * server too) without ever coming here for it?  Then it booted its first
+ * stage from the other server, whose iPXE should carry on: 1, and its
+ * row is hidden from now on; else 0.
+ */
+int status_went_elsewhere(struct status *st, const uint8_t mac[6], uint64_t now);
 
 /* "52:54:00:12:34:56" or the address: who a client is, for people. */
 char *status_client_name(const struct status_client *c, char *out, size_t size);
@@ -332,6 +357,8 @@ struct status_iso_info {
 	size_t entries;
 	int signed_;            /* the ISO carries airootfs.sfs.cms.sig */
 	unsigned ram_mib;       /* client RAM its first entry needs */
+	const char *payload;    /* the payload URL clients load it from, or "" (here) */
+	const char *payload_note;   /* what the payload check said, or "" */
 };
 struct status_refused_info {
 	const char *path, *reason;

@@ -107,6 +107,21 @@ facts(struct buf *b, const struct status_info *in, uint64_t now)
 	}
 }
 
+/* Where clients load the ISO's files from, when payload URLs are set. */
+static void
+payload_note(struct buf *b, const struct status_iso_info *s)
+{
+	if (s->payload != NULL && s->payload[0] != '\0') {
+		buf_puts(b, "<br><span class=\"ok\">clients load it from ");
+		esc(b, s->payload);
+		buf_puts(b, "</span> (kernel and root image downloads happen there: this page "
+		    "sees boot.ipxe and script.cfg)");
+	} else if (s->payload_note != NULL && s->payload_note[0] != '\0') {
+		buf_puts(b, "<br>clients load it from here: ");
+		esc(b, s->payload_note);
+	}
+}
+
 static void
 isos(struct buf *b, const struct status_info *in)
 {
@@ -136,6 +151,7 @@ isos(struct buf *b, const struct status_info *in)
 			esc(b, s->date);
 			buf_puts(b, ")");
 		}
+		payload_note(b, s);
 		buf_puts(b, "</td></tr>\n");
 	}
 	for (size_t i = 0; i < in->n_refused; i++) {
@@ -284,12 +300,16 @@ client_row(struct buf *b, const struct status_client *c, uint64_t now)
 static void
 clients(struct buf *b, const struct status *st, uint64_t now)
 {
-	size_t idx[STATUS_MAX_CLIENTS], n = status_order(st, idx, STATUS_MAX_CLIENTS), live = 0;
+	size_t idx[STATUS_MAX_CLIENTS], n = status_order(st, idx, STATUS_MAX_CLIENTS, now), live = 0;
 
 	for (size_t i = 0; i < n; i++)
 		live += st->c[idx[i]].phase >= STATUS_PHASE_LIVE;
 	buf_printf(b, "<h2>Clients: %zu &middot; %zu live &middot; %zu booting</h2>\n", n, live,
 	    n - live);
+	if (status_not_come(st, now) > 0)
+		buf_printf(b, "<div class=\"small\">%zu more got this server's offer and never "
+		    "came for the boot file: another boot server answered them, or they cannot "
+		    "reach this one.</div>\n", status_not_come(st, now));
 	if (n == 0) {
 		buf_puts(b, "<div class=\"empty\">No client yet: power on a machine with network "
 		    "boot (PXE) on this network.</div>\n");

@@ -132,6 +132,8 @@ server(struct json *j, const struct status_info *in, uint64_t now)
 		json_bool(j, s->signed_);
 		json_key(j, "ram_mib");
 		json_u64(j, s->ram_mib);
+		str_or_null(j, "payload", s->payload);
+		str_or_null(j, "payload_note", s->payload_note);
 		json_end(j);
 	}
 	json_end(j);
@@ -277,7 +279,7 @@ status_json(const struct status *st, const struct status_info *in, uint64_t now,
     struct buf *out)
 {
 	size_t idx[STATUS_MAX_CLIENTS];
-	size_t n = status_order(st, idx, STATUS_MAX_CLIENTS), live = 0, errors = 0;
+	size_t n = status_order(st, idx, STATUS_MAX_CLIENTS, now), live = 0, errors = 0;
 	struct json j;
 
 	for (size_t i = 0; i < n; i++) {
@@ -307,6 +309,8 @@ status_json(const struct status *st, const struct status_info *in, uint64_t now,
 	json_u64(&j, errors);
 	json_key(&j, "forgotten");
 	json_u64(&j, st->evicted);
+	json_key(&j, "not_come");
+	json_u64(&j, status_not_come(st, now));
 	json_end(&j);
 	json_key(&j, "clients");
 	json_array(&j);

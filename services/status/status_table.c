@@ -155,6 +155,8 @@ event(struct status *st, const struct status_client *c, uint64_t now, const char
 	struct status_event *e = &st->ev[st->ev_next];
 	va_list ap;
 
+	if (c->pending)
+		return;     /* maybe another boot server's: not ours to tell */
 	e->at = now;
 	status_client_name(c, e->who, sizeof(e->who));
 	va_start(ap, fmt);
@@ -317,6 +319,27 @@ client_for_addr(struct status *st, const struct status_addr *a, int create, uint
 
 static void flag_secure_boot(struct status *st, struct status_client *c, uint64_t now);
 
+/*
+ * A netboot DHCP event (offer_only: a proxy OFFER) or a request (came:
+ * the machine is ours) for a pending row.  The row of a machine seen
+ * before stays shown: only a stranger's first offers are pending.
+ */
+static void
+claim(struct status_client *c, int offer_only, int ipxe, uint64_t now)
+{
+	if (!offer_only) {
+		c->pending = 0;
+		c->fw_offered = 0;
+		c->elsewhere = 0;
+		return;
+	}
+	if (!c->pending)
+		return;
+	c->offered_at = now;
+	if (!ipxe)
+		c->fw_offered = 1;
+}
+
 static void
 new_boot(struct status *st, struct status_client *c, uint64_t now)
 {
@@ -410,8 +433,11 @@ status_dhcp(struct status *st, const struct status_dhcp_event *ev, uint64_t now)
 		c = client_new(st, now);
 		c->has_mac = 1;
 		memcpy(c->mac, ev->mac, 6);
+		c->pending = ev->offer_only != 0;
 	}
 	c->last_seen = now;
+	if (ev->netboot)
+		claim(c, ev->offer_only, ev->ipxe, now);
 	if (ev->addr.s_addr != 0) {
 		struct status_addr a;
 
@@ -572,6 +598,7 @@ status_request(struct status *st, const struct status_request *rq, struct status
 	c = client_for_addr(st, &a, k != STATUS_KIND_OTHER || rq->via == STATUS_VIA_TFTP, now);
 	if (c == NULL)
 		return;
+	claim(c, 0, 0, now);
 	c->last_seen = now;
 	if (rq->agent != NULL && rq->agent_len > 0)
 		copy_clean(c->agent, sizeof(c->agent), rq->agent, rq->agent_len);
@@ -860,8 +887,40 @@ by_first_seen(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Shown on the status pages: not another boot server's machine. */
+static int
+shown(const struct status_client *c, uint64_t now)
+{
+	return c->gen != 0 && !c->elsewhere &&
+	    !(c->pending && now - c->offered_at >= STATUS_PENDING_MS);
+}
+
 size_t
-status_order(const struct status *st, size_t *idx, size_t max)
+status_not_come(const struct status *st, uint64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; st != NULL && st->c != NULL && i < STATUS_MAX_CLIENTS; i++)
+		if (st->c[i].gen != 0 && !shown(&st->c[i], now))
+			n++;
+	return n;
+}
+
+int
+status_went_elsewhere(struct status *st, const uint8_t mac[6], uint64_t now)
+{
+	struct status_client *c;
+
+	if (st == NULL || st->c == NULL || (c = by_mac(st, mac)) == NULL)
+		return 0;
+	if (!c->pending || !c->fw_offered || now - c->offered_at >= STATUS_ELSEWHERE_MS)
+		return 0;
+	c->elsewhere = 1;
+	return 1;
+}
+
+size_t
+status_order(const struct status *st, size_t *idx, size_t max, uint64_t now)
 {
 	struct order *o;
 	size_t n = 0;
@@ -872,7 +931,7 @@ status_order(const struct status *st, size_t *idx, size_t max)
 	if (o == NULL)
 		return 0;
 	for (size_t i = 0; i < STATUS_MAX_CLIENTS; i++)
-		if (st->c[i].gen != 0) {
+		if (shown(&st->c[i], now)) {
 			o[n].first = st->c[i].first_seen;
 			o[n].idx = i;
 			n++;

@@ -126,18 +126,30 @@ bar(struct buf *b, const struct status_download *d, size_t w)
 }
 
 static void
-counts(const struct status *st, size_t *n, size_t *live, size_t *errors)
+counts(const struct status *st, uint64_t now, size_t *n, size_t *live, size_t *errors)
 {
-	*n = *live = *errors = 0;
-	for (size_t i = 0; i < STATUS_MAX_CLIENTS; i++) {
-		const struct status_client *c = &st->c[i];
+	size_t idx[STATUS_MAX_CLIENTS];
 
-		if (c->gen == 0)
-			continue;
-		(*n)++;
+	*n = status_order(st, idx, STATUS_MAX_CLIENTS, now);
+	*live = *errors = 0;
+	for (size_t i = 0; i < *n; i++) {
+		const struct status_client *c = &st->c[idx[i]];
+
 		*live += c->phase >= STATUS_PHASE_LIVE;
 		*errors += c->error[0] != '\0';
 	}
+}
+
+/* Proxy mode's machines that were offered a boot and never came here. */
+static void
+not_come(struct buf *out, const struct status *st, uint64_t now)
+{
+	size_t k = status_not_come(st, now);
+
+	if (k > 0)
+		buf_printf(out, "          %zu more got this server's offer and never came for "
+		    "the boot file (another boot server answered them, or they cannot reach "
+		    "this one)\n", k);
 }
 
 static void
@@ -198,6 +210,15 @@ status_text(const struct status *st, const struct status_info *in, uint64_t now,
 		buf_printf(out, ": verified, %zu boot entr%s%s, clients need %u MiB RAM\n",
 		    in->isos[i].entries, in->isos[i].entries == 1 ? "y" : "ies",
 		    in->isos[i].signed_ ? ", signed" : "", in->isos[i].ram_mib);
+		if (in->isos[i].payload != NULL && in->isos[i].payload[0] != '\0') {
+			buf_puts(out, "          clients load its files from ");
+			plain(out, in->isos[i].payload);
+			buf_puts(out, " (downloads there are not seen here)\n");
+		} else if (in->isos[i].payload_note != NULL && in->isos[i].payload_note[0] != '\0') {
+			buf_puts(out, "          from here: ");
+			plain(out, in->isos[i].payload_note);
+			buf_puts(out, "\n");
+		}
 	}
 	for (size_t i = 0; i < in->n_refused; i++) {
 		buf_puts(out, "refused:  ");
@@ -214,10 +235,11 @@ status_text(const struct status *st, const struct status_info *in, uint64_t now,
 		plain(out, in->script_reason);
 		buf_puts(out, "\n");
 	}
-	counts(st, &n, &live, &errors);
+	counts(st, now, &n, &live, &errors);
 	buf_printf(out, "clients:  %zu (%zu live, %zu booting, %zu with an error)\n", n, live,
 	    n - live, errors);
-	n = status_order(st, idx, STATUS_MAX_CLIENTS);
+	not_come(out, st, now);
+	n = status_order(st, idx, STATUS_MAX_CLIENTS, now);
 	if (n == 0)
 		return;
 	buf_printf(out, "\n%-17s  %-15s  %-6s  %-44s  %-11s  %s\n", "MAC", "ADDRESS", "PHASE",
@@ -313,7 +335,7 @@ screen_header(struct buf *out, const struct status *st, const struct status_info
 	buf_puts(out, "\n");
 	buf_free(&l);
 
-	counts(st, &n, &live, &errors);
+	counts(st, now, &n, &live, &errors);
 	buf_init(&l);
 	buf_printf(&l, " clients: %zu   live: %zu   booting: %zu   errors: %zu", n, live,
 	    n - live, errors);
@@ -439,7 +461,7 @@ status_screen(const struct status *st, const struct status_info *in, uint64_t no
 		sgr(out, color, SGR_RESET);
 		buf_puts(out, "\n");
 		line++;
-		n = status_order(st, idx, STATUS_MAX_CLIENTS);
+		n = status_order(st, idx, STATUS_MAX_CLIENTS, now);
 		for (size_t i = 0; i < n && shown < room; i++) {
 			/* the newest clients are the ones to watch: when they do
 			 * not fit, the oldest ones give way */
@@ -467,7 +489,7 @@ status_screen(const struct status *st, const struct status_info *in, uint64_t no
 		char f[128];
 		size_t n_all, live, errors;
 
-		counts(st, &n_all, &live, &errors);
+		counts(st, now, &n_all, &live, &errors);
 		snprintf(f, sizeof(f), " q quit   l %s%s", view == STATUS_VIEW_EVENTS ?
 		    "clients" : "log", view == STATUS_VIEW_CLIENTS && n_all > shown ?
 		    "   (older clients above: see pxestick status)" : "");

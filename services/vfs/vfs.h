@@ -14,8 +14,9 @@
  *
  * A struct vfs is reference-counted: a reload builds a new one while
  * transfers in flight keep the old one alive.  What it serves is fixed
- * once built; the one thing that changes afterwards is a memo of the
- * boot menus generated so far.  Generated documents are themselves
+ * once built; what changes afterwards is a memo of the boot menus
+ * generated so far, and each ISO's payload URL (where clients fetch its
+ * heavy files: set when the payload check says so, vfs_set_payload).  Generated documents are themselves
  * reference-counted (struct vfs_doc), and an open file holds its own
  * reference, so a memo slot reused for another variant never frees a
  * document that a reader is still sending.  Not thread-safe (one event
@@ -34,6 +35,7 @@
 #include "iso/iso.h"
 
 #define VFS_MAX_PATH 1024
+#define VFS_MAX_URL  256
 #define VFS_MENU_CACHE 8
 /* Boot once: the menu of a machine done with the live system boots the
  * local disk after this long (seconds). */
@@ -65,6 +67,12 @@ struct vfs_iso {
 	struct iso_image *img;
 	struct archiso *arch;
 	int64_t file_mtime;      /* of the .iso file: part of ETags */
+	/* Where clients load its kernel, initramfs and root image from: a
+	 * payload URL that passed the check, or "" (this server). */
+	char payload[VFS_MAX_URL];
+	/* What the payload check said: "checking ...", each URL refused and
+	 * why; "" when there are no payload URLs. */
+	char payload_note[1536];
 };
 
 /* A directory served read-only at /NAME/. */
@@ -144,6 +152,13 @@ struct vfs *vfs_build(const struct vfs_spec *spec, vfs_log_fn *log, void *ctx, c
     size_t errlen);
 void vfs_ref(struct vfs *v);
 void vfs_unref(struct vfs *v);
+
+/*
+ * ISO i's payload URL (url, or "" for this server) and what the check
+ * said of it (note).  The boot menus made so far are dropped: the next
+ * boot.ipxe names the new place.
+ */
+void vfs_set_payload(struct vfs *v, size_t i, const char *url, const char *note);
 
 /*
  * The security boundary for client paths.  Decodes %XX once (when

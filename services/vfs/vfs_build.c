@@ -442,6 +442,21 @@ vfs_ref(struct vfs *v)
 }
 
 void
+vfs_set_payload(struct vfs *v, size_t i, const char *url, const char *note)
+{
+	if (i >= v->n_isos)
+		return;
+	snprintf(v->isos[i].payload, sizeof(v->isos[i].payload), "%s", url);
+	snprintf(v->isos[i].payload_note, sizeof(v->isos[i].payload_note), "%s", note);
+	/* Open files hold their own references to these documents. */
+	for (size_t m = 0; m < VFS_MENU_CACHE; m++) {
+		vfs_doc_unref(v->menus[m].doc);
+		v->menus[m].doc = NULL;
+		v->menus[m].key[0] = '\0';
+	}
+}
+
+void
 vfs_unref(struct vfs *v)
 {
 	if (v == NULL || --v->refs > 0)

@@ -118,6 +118,7 @@ menu_for(const struct vfs *v, const struct vfs_request *rq, struct archiso_menu 
 	menu->default_entry = v->default_entry;
 	menu->dflt = v->default_local ? ARCHISO_DEFAULT_LOCAL : ARCHISO_DEFAULT_ENTRY;
 	menu->client_mib = 0;
+	menu->images = NULL;
 	/* "?default=": what the DHCP server's client rules gave this machine. */
 	if ((p = query_param(rq, "default", &len)) != NULL) {
 		if (len == 5 && memcmp(p, "local", 5) == 0) {
@@ -167,6 +168,7 @@ static int
 open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 {
 	const struct archiso *list[VFS_MAX_ISOS];
+	const char *images[VFS_MAX_ISOS];
 	struct vfs_menu_cache *m;
 	struct vfs_doc *doc;
 	struct archiso_menu menu;
@@ -187,8 +189,11 @@ open_boot_ipxe(struct vfs *v, const struct vfs_request *rq, struct vfs_file *f)
 	for (size_t i = 0; i < VFS_MENU_CACHE; i++)
 		if (v->menus[i].doc != NULL && strcmp(v->menus[i].key, key) == 0)
 			return open_mem(v, f, v->menus[i].doc, "text/plain; charset=utf-8");
-	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++)
+	for (size_t i = 0; i < v->n_isos && n < sizeof(list) / sizeof(list[0]); i++) {
+		images[n] = v->isos[i].payload[0] != '\0' ? v->isos[i].payload : NULL;
 		list[n++] = v->isos[i].arch;
+	}
+	menu.images = images;
 	archiso_ipxe(list, n, &menu, &out, NULL, NULL);
 	doc = buf_failed(&out) ? NULL : vfs_doc_new(out.data, out.len);
 	buf_free(&out);

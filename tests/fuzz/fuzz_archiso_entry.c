@@ -23,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct archiso a;
-	static const struct archiso_boot boot = { "http://10.0.0.1", ARCHISO_VERIFY_CMS, "1G", 1 };
+	static const struct archiso_boot boot = { "http://10.0.0.1", ARCHISO_VERIFY_CMS, "1G", 1, NULL };
 	struct archiso_entry e;
 	char err[256], out[ARCHISO_MAX_CMDLINE];
 	size_t n = 0;

@@ -145,7 +145,7 @@ make_iso(struct archiso *a, const char *name, int signed_)
 }
 
 static const struct archiso_boot boot_default = {
-	"http://10.99.0.1", ARCHISO_VERIFY_CHECKSUM, "1G", 1
+	"http://10.99.0.1", ARCHISO_VERIFY_CHECKSUM, "1G", 1, NULL
 };
 
 TEST(archiso_cmdline_replaces_medium_options)
@@ -198,7 +198,7 @@ TEST(archiso_cmdline_verify_modes_and_script)
 
 	archiso_entry_parse(pxe, sizeof(pxe) - 1, "p.conf", &e, err, sizeof(err));
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct archiso_boot b = { "http://s", t[i].v, "1G", t[i].script };
+		struct archiso_boot b = { "http://s", t[i].v, "1G", t[i].script, NULL };
 		const char *tail;
 
 		make_iso(&a, "x.iso", t[i].cms);
@@ -240,7 +240,7 @@ TEST(archiso_cmdline_drops_unsafe_options)
 	make_iso(&a, "x.iso", 0);
 	archiso_entry_parse(hostile, sizeof(hostile) - 1, "h.conf", &e, err, sizeof(err));
 	{
-		struct archiso_boot b = { "http://s", ARCHISO_VERIFY_NONE, "", 1 };
+		struct archiso_boot b = { "http://s", ARCHISO_VERIFY_NONE, "", 1, NULL };
 
 		CHECK_INT(archiso_cmdline(&a, &e, &b, out, sizeof(out), count_note, &notes), 0);
 	}
@@ -273,8 +273,8 @@ TEST(archiso_ipxe_menu_quotes_titles)
 {
 	struct archiso a;
 	const struct archiso *list[1] = { &a };
-	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1 }, 5,
-		0, 0, 0, ARCHISO_DEFAULT_ENTRY };
+	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1, NULL }, 5,
+		0, 0, 0, ARCHISO_DEFAULT_ENTRY, NULL };
 	struct buf out;
 
 	make_iso(&a, "arch.iso", 0);
@@ -311,8 +311,8 @@ TEST(archiso_ipxe_ram_check_and_memtest)
 {
 	struct archiso a;
 	const struct archiso *list[1] = { &a };
-	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1 }, 5,
-		0, 0, 1024, ARCHISO_DEFAULT_ENTRY };
+	struct archiso_menu menu = { { "http://10.0.0.1", ARCHISO_VERIFY_CHECKSUM, "", 1, NULL }, 5,
+		0, 0, 1024, ARCHISO_DEFAULT_ENTRY, NULL };
 	struct buf out;
 
 	make_iso(&a, "arch.iso", 0);

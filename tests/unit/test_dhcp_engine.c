@@ -395,6 +395,13 @@ TEST(dhcp_engine_probes_and_exhaustion)
 	engine_teardown();
 }
 
+static int
+elsewhere_03(void *ctx, const uint8_t mac[6])
+{
+	(void)ctx;
+	return mac[5] == 0x03;
+}
+
 TEST(dhcp_engine_proxy_and_probing)
 {
 	static const struct row proxy_rows[] = {
@@ -448,6 +455,25 @@ TEST(dhcp_engine_proxy_and_probing)
 	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
 	CHECK_INT(dhcp_msg_parse(&msg, p.reply, p.len, &(const char *){ NULL }), 0);
 	CHECK(dhcp_msg_opt(&msg, DHCP_OPT_IPXE_ENCAP, &len) == NULL);
+	/* its firmware took another boot server's offer: iPXE is left to it,
+	 * the firmware (a new boot) is still answered, and so is everyone
+	 * else's iPXE */
+	eng.went_elsewhere = elsewhere_03;
+	make_msg(&proxy_rows[4]);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.kind, DHCP_PLAN_IGNORE);
+	CHECK(strstr(p.log, "another boot server") != NULL);
+	raw[28 + 5] = 0x07;     /* chaddr's last byte: another machine */
+	CHECK_INT(dhcp_msg_parse(&msg, raw, raw_len, &(const char *){ NULL }), 0);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.kind, DHCP_PLAN_SEND);
+	make_msg(&proxy_rows[1]);
+	raw[28 + 5] = 0x03;
+	CHECK_INT(dhcp_msg_parse(&msg, raw, raw_len, &(const char *){ NULL }), 0);
+	dhcp_engine_handle(&eng, &msg, 0, &(struct sockaddr_in){ .sin_family = AF_INET }, now, &p);
+	CHECK_INT(p.kind, DHCP_PLAN_SEND);
+	CHECK(p.ev.offer_only);
+	eng.went_elsewhere = NULL;
 	/* no address known to point at: nothing */
 	eng.proxy_addr.s_addr = 0;
 	make_msg(&proxy_rows[1]);

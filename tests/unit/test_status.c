@@ -303,6 +303,73 @@ TEST(status_dhcp_records_firmware_arch_address)
 	status_free(&st);
 }
 
+/* Proxy mode beside another boot server: a machine only offered a boot
+ * is pending -- shown briefly, then counted, never evented -- until it
+ * comes here; one whose iPXE asks after its firmware went elsewhere is
+ * another server's for good. */
+static void
+proxy_offer(struct status *st, uint8_t last, int ipxe, uint64_t now)
+{
+	struct status_dhcp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	mac_of(last, ev.mac);
+	ev.netboot = ev.booted = 1;
+	ev.ipxe = ipxe;
+	ev.firmware = ipxe ? STATUS_FW_UNKNOWN : STATUS_FW_BIOS;
+	ev.detail = "ok";
+	ev.offer_only = 1;
+	status_dhcp(st, &ev, now);
+}
+
+TEST(status_proxy_offers_pending_until_the_machine_comes)
+{
+	struct fake_arp arp;
+	struct status st;
+	size_t idx[STATUS_MAX_CLIENTS];
+	uint8_t mac[6];
+	uint64_t t = 1000;
+
+	memset(&arp, 0, sizeof(arp));
+	CHECK_INT(status_init(&st, fake_resolve, &arp), 0);
+	/* two firmwares offered a boot; no event for either */
+	proxy_offer(&st, 1, 0, t);
+	proxy_offer(&st, 2, 0, t);
+	CHECK_INT(st.n_ev, 0);
+	CHECK_INT(status_order(&st, idx, STATUS_MAX_CLIENTS, t + 1000), 2);
+	CHECK_INT(status_not_come(&st, t + 1000), 0);
+	/* machine 1 comes for its boot file: ours, shown, evented */
+	arp_add(&arp, "10.0.0.1", 1);
+	fetch(&st, STATUS_VIA_TFTP, "10.0.0.1", "undionly.kpxe", 1000, t + 2000);
+	CHECK(client_by_mac(&st, 1) != NULL && !client_by_mac(&st, 1)->pending);
+	CHECK(st.n_ev > 0);
+	/* machine 2 never comes: hidden after STATUS_PENDING_MS, counted */
+	CHECK_INT(status_order(&st, idx, STATUS_MAX_CLIENTS, t + STATUS_PENDING_MS), 1);
+	CHECK_INT(status_not_come(&st, t + STATUS_PENDING_MS), 1);
+	/* its iPXE asks: its firmware went elsewhere (machine 1's did not) */
+	mac_of(2, mac);
+	CHECK_INT(status_went_elsewhere(&st, mac, t + 3000), 1);
+	CHECK_INT(status_order(&st, idx, STATUS_MAX_CLIENTS, t + 3000), 1);
+	mac_of(1, mac);
+	CHECK_INT(status_went_elsewhere(&st, mac, t + 3000), 0);
+	/* an iPXE ROM's own offer (no firmware stage) is never "elsewhere" */
+	proxy_offer(&st, 3, 1, t);
+	mac_of(3, mac);
+	CHECK_INT(status_went_elsewhere(&st, mac, t + 3000), 0);
+	/* long after the firmware's offer, iPXE is a new boot: answered */
+	mac_of(2, mac);
+	CHECK_INT(status_went_elsewhere(&st, mac, t + STATUS_ELSEWHERE_MS + 1), 0);
+	/* a later boot that comes here makes machine 2 ours */
+	arp_add(&arp, "10.0.0.2", 2);
+	fetch(&st, STATUS_VIA_HTTP, "10.0.0.2", "/boot.ipxe", 100, t + 5000);
+	CHECK(!client_by_mac(&st, 2)->pending && !client_by_mac(&st, 2)->elsewhere);
+	CHECK_INT(status_not_come(&st, t + STATUS_PENDING_MS + 5000), 1);   /* machine 3 */
+	/* a machine shown before stays shown when only offered again */
+	proxy_offer(&st, 1, 0, t + 6000);
+	CHECK(!client_by_mac(&st, 1)->pending);
+	status_free(&st);
+}
+
 /* ---- matching requests to clients ---- */
 
 TEST(status_requests_find_clients_by_address_then_arp)
