@@ -135,7 +135,8 @@ E2E_ROWS ?= authoritative:bios-virtio authoritative:bios-virtio+uefi-pxe \
 	authoritative:bios-e1000e+bios-rtl8139+uefi-e1000e+uefi-vmxnet3 \
 	authoritative:bios-virtio/v87+uefi-pxe/rtc2015 proxy:bios-virtio/v87+bios-e1000/v70 \
 	authoritative:uefi-pxe/lowram authoritative:bios-virtio/bootonce authoritative:uefi-sb \
-	authoritative:uefi-pxe+uefi-http efi-boot=ipxe.efi authoritative:uefi-pxe+uefi-http
+	authoritative:uefi-pxe+uefi-http efi-boot=ipxe.efi authoritative:uefi-pxe+uefi-http \
+	efi-boot=snponly.efi proxy2:uefi-pxe+bios-e1000 cache=on authoritative:bios-virtio+uefi-pxe
 test-e2e: deps
 	@$(MAKE) --no-print-directory $(BUILD)/pxestick image-parts
 	@BUILD=$(BUILD) sh tests/fixtures/build-all.sh

@@ -5,7 +5,9 @@
 #
 #   namespace $NB_NS
 #     br0 10.99.0.2/24          the test joins the bridge here, to ssh in
-#     ap0  -> appliance VM      build/pxestick.img with the ISO and a test key
+#     ap1  -> appliance VM      build/pxestick.img with the ISO and a test key
+#     ap2  -> a second one      (proxy2 scenarios)
+#     nginx on br0:8080         (cache=on) the site's cache in front of ap1
 #     cl0..clN -> client VMs    firmware PXE -> iPXE -> boot.ipxe -> Arch
 #     dnsmasq on br0            only in proxy mode: the network's DHCP server
 #
@@ -72,19 +74,41 @@ nb_tap() {
 		ip -n "$NB_NS" link set "$1" up
 }
 
-# nb_appliance IMAGE: boot the appliance; its console in $TMPD/appliance.log.
+# nb_appliance IMAGE [2]: boot the appliance; its console in
+# $TMPD/appliance.log (a second one, on the same bridge with its own
+# MAC: $TMPD/appliance2.log).
 nb_appliance() {
-	nb_tap ap0 || return 1
-	: > "$TMPD/appliance.log"
+	n=${2:-1}
+	log=$TMPD/appliance.log
+	[ "$n" = 1 ] || log=$TMPD/appliance$n.log
+	nb_tap "ap$n" || return 1
+	: > "$log"
 	ip netns exec "$NB_NS" "$QEMU" -accel tcg -m 256 -display none -monitor none \
-		-no-reboot -serial "file:$TMPD/appliance.log" \
+		-no-reboot -serial "file:$log" \
 		-drive "if=none,id=stick,format=raw,file=$1,snapshot=on" \
 		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on \
-		-netdev tap,id=n0,ifname=ap0,script=no,downscript=no \
-		-device virtio-net-pci,netdev=n0,mac=52:54:00:99:00:01 \
-		> "$TMPD/appliance.qemu" 2>&1 &
+		-netdev "tap,id=n0,ifname=ap$n,script=no,downscript=no" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:99:00:0$n" \
+		> "$log.qemu" 2>&1 &
 	NB_PIDS="$NB_PIDS $!"
-	NB_AP_T0=$(nb_now)
+	[ "$n" = 1 ] && NB_AP_T0=$(nb_now)
+}
+
+# nb_cache ORIGIN: the site's HTTP cache on the bridge (10.99.0.2:8080),
+# nginx proxy_cache in front of ORIGIN (http://ADDR), as docs/MANY-CLIENTS.md
+# configures it; its access log (cache status per request) in
+# $TMPD/cache.log.  The configuration is written to $TMPD/nginx.conf.
+nb_cache() {
+	mkdir -p "$TMPD/nginx"
+	# nginx's workers run as nobody: they reach the cache through $TMPD.
+	chmod o+x "$TMPD"
+	chmod 777 "$TMPD/nginx"
+	sed -e "s|@ORIGIN@|$1|" -e "s|@DIR@|$TMPD/nginx|g" -e "s|@LOG@|$TMPD/cache.log|" \
+		docs/examples/nginx-cache.conf > "$TMPD/nginx.conf"
+	: > "$TMPD/cache.log"
+	ip netns exec "$NB_NS" nginx -c "$TMPD/nginx.conf" -p "$TMPD/nginx" \
+		> "$TMPD/nginx.out" 2>&1 &
+	NB_PIDS="$NB_PIDS $!"
 }
 
 # nb_client NAME FIRMWARE NIC MAC: power on a client that boots from the

@@ -9,8 +9,18 @@
 #   efi-boot=FILE  from here on the appliance hands UEFI clients FILE
 #             (snponly.efi, the default, or ipxe.efi): the stick is made
 #             again with `efi-boot = FILE`
-#   MODE      authoritative (the bridge has no other DHCP server) or
-#             proxy (dnsmasq on the bridge hands out the addresses)
+#   cache=on|off  from here on an nginx proxy_cache on the bridge
+#             (docs/examples/nginx-cache.conf) fronts the appliance, and
+#             the stick says `payload-url = http://10.99.0.2:8080`: the
+#             appliance must check and take it, and every row's root
+#             image must come from the cache, pxestick sending it once
+#             (authoritative scenarios: the cache needs the appliance's
+#             fixed address)
+#   MODE      authoritative (the bridge has no other DHCP server),
+#             proxy (dnsmasq on the bridge hands out the addresses) or
+#             proxy2 (the same with two appliances on the bridge: each
+#             row must boot from one of them only, and the other's
+#             /status.json must not show it)
 #   ROW       CLIENT[/VARIANT]
 #   CLIENT    bios-virtio  SeaBIOS, virtio-net with QEMU's iPXE ROM
 #             bios-e1000   SeaBIOS, e1000 with its iPXE ROM
@@ -94,7 +104,7 @@ ISO_NAME=$(basename "$ISO" .iso)
 	case " $* " in *"/bootonce"*) printf 'boot-once = yes\n' ;; esac
 	n=0
 	for sc in "$@"; do
-		case $sc in efi-boot=*) continue ;; esac
+		case $sc in efi-boot=* | cache=*) continue ;; esac
 		for row in $(echo "${sc#*:}" | tr '+' ' '); do
 			n=$((n + 1))
 			entry=
@@ -120,6 +130,7 @@ cp "$TMPD/stick.conf" "$TMPD/stick.conf.base"
 appliance_image() {
 	cp "$TMPD/stick.conf.base" "$TMPD/stick.conf"
 	[ -z "${1:-}" ] || printf 'efi-boot = %s\n' "$1" >> "$TMPD/stick.conf"
+	[ "$NB_CACHE" = on ] && printf 'payload-url = http://10.99.0.2:8080\n' >> "$TMPD/stick.conf"
 	# shellcheck disable=SC2086
 	PXESTICK_BIN=$PXESTICK sh image/mkimage.sh $isos --keys "$TMPD/key.pub" \
 		--conf "$TMPD/stick.conf" \
@@ -127,6 +138,7 @@ appliance_image() {
 		{ not_ok "netboot: appliance image with the ISO${1:+ and efi-boot = $1}"
 		  sed 's/^/# /' "$TMPD/mkimage.log"; summary; exit 1; }
 }
+NB_CACHE=off
 appliance_image
 EFI_BOOT=snponly.efi
 RAM=$(nb_ram_for "$ISO")
@@ -170,13 +182,40 @@ live_checks() {
 	esac
 }
 
+# status_of ROW MAC: nb_status of the appliance that shows MAC (with two,
+# the one further along; its address in $TMPD/ROW.ap).
+status_of() {
+	a=$(nb_status "$AP" "$2")
+	if [ -n "${AP2:-}" ]; then
+		b=$(nb_status "$AP2" "$2")
+		if [ "${b%% *}" != - ] && { [ "${a%% *}" = - ] || [ "${b%% *}" -gt "${a%% *}" ]; }; then
+			echo "$AP2" > "$TMPD/$1.ap"
+			echo "$b"
+			return
+		fi
+	fi
+	[ "${a%% *}" = - ] || echo "$AP" > "$TMPD/$1.ap"
+	echo "$a"
+}
+
+# http_bytes LOG: bytes pxestick sent over HTTP (200 and 206 bodies, the
+# harness's own /status.json polls left out) and TFTP, "HTTP TFTP".
+http_bytes() {
+	nb_console "$1" | awk '
+		/ http: / && !/status\.json/ && match($0, /" (200|206) [0-9]+ /) {
+			split(substr($0, RSTART + 2, RLENGTH - 3), f, " "); http += f[2] }
+		/ tftp: .* done: [0-9]+ bytes/ && match($0, /done: [0-9]+ bytes/) {
+			split(substr($0, RSTART, RLENGTH), f, " "); tftp += f[2] }
+		END { printf "%d %d\n", http, tftp }'
+}
+
 # watch ROW MAC: follow the row through the server's eyes until an SSH
 # login works or it fails; its verdict in $TMPD/ROW.result.
 watch() {
 	row=$1 mac=$2
 	end=$(($(nb_now) + NB_TIMEOUT * 1000))
 	while [ "$(nb_now)" -lt "$end" ]; do
-		st=$(nb_status "$AP" "$mac")
+		st=$(status_of "$row" "$mac")
 		# shellcheck disable=SC2086
 		set -- ${st%%|*}
 		phase=${1:--} addr=${2:--} file=${3:--} state=${4:--}
@@ -338,29 +377,94 @@ watch_bootonce() {
 	fi
 }
 
+# cache_checks MODE ROWS: every row that reached SSH got its root image
+# from the cache (HIT), and pxestick sent it once, to the cache.
+cache_checks() {
+	ok_rows=0 hits=0
+	for row in $2; do
+		name=$(echo "$row" | tr '/' '-')
+		addr=$(sed -n 's/^ok \([0-9.]*\).*/\1/p' "$TMPD/$name.result" 2>/dev/null)
+		[ -n "$addr" ] || continue
+		ok_rows=$((ok_rows + 1))
+		grep -Eq "^$addr \"GET /iso/[^\"]*/airootfs\.(sfs|erofs)\" 200 [0-9]+ HIT" "$TMPD/cache.log" &&
+			hits=$((hits + 1))
+	done
+	origin=$(nb_console "$TMPD/appliance.log" | grep -Ec '"GET /iso/[^"]*/airootfs\.(sfs|erofs)" 200 ')
+	cached=$(awk '$3 ~ /airootfs\.(sfs|erofs)"$/ && $4 == 200 { n += $5 } END { print n + 0 }' "$TMPD/cache.log")
+	if [ "$ok_rows" -gt 0 ] && [ "$hits" = "$ok_rows" ] && [ "$origin" = 1 ]; then
+		ok "$1/cache: every row's root image came from the cache (HIT, $ok_rows of $ok_rows); pxestick sent it once, to the cache; the cache sent $((cached / 1000000)) MB of root images"
+	else
+		not_ok "$1/cache: $hits of $ok_rows rows' root images were cache hits; pxestick sent the root image $origin time(s)"
+		sed 's/^/# cache: /' "$TMPD/cache.log" | grep -v status | tail -n 10
+	fi
+	mkdir -p "$BUILD/netboot-logs"
+	cp "$TMPD/cache.log" "$BUILD/netboot-logs/cache.log"
+}
+
+# proxy2_checks ROWS: each row booted from one appliance only, and the
+# other's /status.json does not show it (once its offers are 30 s old).
+proxy2_checks() {
+	sleep 32
+	for row in $1; do
+		name=$(echo "$row" | tr '/' '-')
+		mac=$(cat "$TMPD/$name.mac")
+		addr=$(sed -n 's/^ok \([0-9.]*\).*/\1/p' "$TMPD/$name.result" 2>/dev/null)
+		[ -n "$addr" ] || continue
+		mine=$(cat "$TMPD/$name.ap")
+		if [ "$mine" = "$AP" ]; then other=$AP2 olog=appliance2 n=1; else other=$AP olog=appliance n=2; fi
+		st=$(nb_status "$other" "$mac")
+		if [ "${st%% *}" != - ]; then
+			not_ok "proxy2/$row: booted from appliance $n, but the other's /status.json shows it: $st"
+		elif nb_console "$TMPD/$olog.log" | grep -Eq "(http|tftp): $addr:[0-9]+ "; then
+			not_ok "proxy2/$row: booted from appliance $n, but it fetched files from the other too: $(nb_console "$TMPD/$olog.log" | grep -E "(http|tftp): $addr:" | head -n 2 | tr '\n' ' ')"
+		else
+			ok "proxy2/$row: every file from appliance $n ($mine), none from the other ($other), whose /status.json does not show it"
+		fi
+	done
+	for a in appliance appliance2; do
+		nb_console "$TMPD/$a.log" | grep -E 'another boot server|ANOTHER PXE' | head -n 3 | sed "s/^/# $a: /"
+	done
+}
+
 scenario() {
 	mode=${1%%:*}
 	rows=$(echo "${1#*:}" | tr '+' ' ')
-	nb_net "$mode" || { not_ok "$mode: network namespace"; return; }
+	net=$mode aps=appliance AP2=
+	[ "$mode" = proxy2 ] && net=proxy aps="appliance appliance2"
+	nb_net "$net" || { not_ok "$mode: network namespace"; return; }
+	[ "$NB_CACHE" = on ] && nb_cache http://10.99.0.1
 	nb_appliance "$TMPD/appliance.img"
-	if ! nb_wait "$TMPD/appliance.log" 'pxestick: serving' 240; then
-		not_ok "$mode: the appliance did not reach 'pxestick: serving'"
-		nb_console "$TMPD/appliance.log" | tail -n 25 | sed 's/^/# /'
-		nb_cleanup
-		return
-	fi
-	echo "# $mode: appliance serving after $(nb_secs "$NB_AP_T0" "$(nb_now)") s: $(nb_console "$TMPD/appliance.log" | grep -o 'pxestick: serving.*' | head -n 1)"
+	[ "$mode" = proxy2 ] && nb_appliance "$TMPD/appliance.img" 2
+	for a in $aps; do
+		if ! nb_wait "$TMPD/$a.log" 'pxestick: serving' 240; then
+			not_ok "$mode: the $a did not reach 'pxestick: serving'"
+			nb_console "$TMPD/$a.log" | tail -n 25 | sed 's/^/# /'
+			nb_cleanup
+			return
+		fi
+		echo "# $mode: $a serving after $(nb_secs "$NB_AP_T0" "$(nb_now)") s: $(nb_console "$TMPD/$a.log" | grep -o 'pxestick: serving.*' | head -n 1)"
+		# Alone on its bridge the appliance runs auto: it probes, then
+		# serves addresses and keeps watching.
+		[ "$net" = authoritative ] &&
+			nb_wait "$TMPD/$a.log" 'dhcp: .*(authoritative|proxy)' 30
+		if nb_console "$TMPD/$a.log" | grep -Eq "pxestick: serving.*dhcp $net|dhcp: auto: no other DHCP server answered.*" &&
+		    ! { [ "$net" = authoritative ] && nb_console "$TMPD/$a.log" | grep -q 'now proxyDHCP'; }; then
+			ok "$mode: the $a chose DHCP mode $net by itself"
+		else
+			not_ok "$mode: the $a did not choose DHCP mode $net"
+		fi
+	done
 	AP=$(nb_console "$TMPD/appliance.log" | sed -n 's/^address: *\([0-9.]*\).*/\1/p' | head -n 1)
 	AP=${AP:-10.99.0.1}
-	# Alone on its bridge the appliance runs auto: it probes, then serves
-	# addresses and keeps watching.
-	[ "$mode" = authoritative ] &&
-		nb_wait "$TMPD/appliance.log" 'dhcp: .*(authoritative|proxy)' 30
-	if nb_console "$TMPD/appliance.log" | grep -Eq "pxestick: serving.*dhcp $mode|dhcp: auto: no other DHCP server answered.*" &&
-	    ! { [ "$mode" = authoritative ] && nb_console "$TMPD/appliance.log" | grep -q 'now proxyDHCP'; }; then
-		ok "$mode: the appliance chose DHCP mode $mode by itself"
-	else
-		not_ok "$mode: the appliance did not choose DHCP mode $mode"
+	[ "$mode" = proxy2 ] &&
+		AP2=$(nb_console "$TMPD/appliance2.log" | sed -n 's/^address: *\([0-9.]*\).*/\1/p' | head -n 1)
+	if [ "$NB_CACHE" = on ]; then
+		if nb_wait "$TMPD/appliance.log" 'payload: [^ ]*: served from http://10.99.0.2:8080 \(its root image checked\)' 60; then
+			ok "$mode: the appliance checked the cache's copy of the root image and points clients at it"
+		else
+			not_ok "$mode: the appliance did not take the cache as its payload URL"
+			nb_console "$TMPD/appliance.log" | grep 'payload' | sed 's/^/# /'
+		fi
 	fi
 	watchers=
 	for row in $rows; do
@@ -435,6 +539,12 @@ scenario() {
 			nb_console "$TMPD/appliance.log" | grep -E 'dhcp|tftp|http' | tail -n 12 | sed 's/^/# appliance: /'
 		fi
 	done
+	for a in $aps; do
+		sent=$(http_bytes "$TMPD/$a.log")
+		echo "# $mode: the $a sent ${sent% *} bytes over HTTP and ${sent#* } over TFTP to $n_rows client(s)$( [ "$NB_CACHE" = on ] && echo " and the cache")"
+	done
+	[ "$NB_CACHE" = on ] && cache_checks "$mode" "$rows"
+	[ "$mode" = proxy2 ] && proxy2_checks "$rows"
 	# The first scenario of one row is the fleet's yardstick.
 	if [ "$n_rows" -eq 1 ] && [ -n "$last_ssh" ] && [ ! -s "$TMPD/single.ssh" ]; then
 		echo "$last_ssh s ($rows)" > "$TMPD/single.ssh"
@@ -457,6 +567,11 @@ for sc in "$@"; do
 		EFI_BOOT=${sc#efi-boot=}
 		appliance_image "$EFI_BOOT"
 		echo "# from here on: efi-boot = $EFI_BOOT"
+		continue ;;
+	cache=on | cache=off)
+		NB_CACHE=${sc#cache=}
+		appliance_image "$EFI_BOOT"
+		echo "# from here on: cache $NB_CACHE"
 		continue ;;
 	esac
 	scenario "$sc"
