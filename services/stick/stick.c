@@ -132,18 +132,27 @@ plan_headers(const struct stick_table *t, struct stick_plan *p, uint64_t last_us
 	return 0;
 }
 
+/*
+ * The order (stick.h): the copy the table was not read from first, so the
+ * one that is valid stays valid until the other is complete.  Read from
+ * the primary: the backup, then the primary.  Read from the backup (the
+ * primary is damaged): the primary first -- the new backup entries may
+ * lie over the array the current backup points at.
+ */
 static void
 plan_writes(const struct stick_table *t, struct stick_plan *p)
 {
-	const struct stick_write w[STICK_WRITES] = {
+	const struct stick_write backup[2] = {
 		{ "backup entries", p->backup_hdr.entries_lba, p->entries, t->entries_len },
 		{ "backup header", p->backup_hdr.my_lba, p->backup, GPT_SECTOR },
+	}, primary[2] = {
 		{ "primary entries", p->primary_hdr.entries_lba, p->entries, t->entries_len },
 		{ "primary header", 1, p->primary, GPT_SECTOR },
-		{ "protective MBR", 0, p->mbr, GPT_SECTOR },
 	};
 
-	memcpy(p->writes, w, sizeof(w));
+	memcpy(p->writes, t->from_backup ? primary : backup, sizeof(backup));
+	memcpy(p->writes + 2, t->from_backup ? backup : primary, sizeof(backup));
+	p->writes[4] = (struct stick_write){ "protective MBR", 0, p->mbr, GPT_SECTOR };
 }
 
 int

@@ -32,7 +32,10 @@
  * caller compares), so a run after a cut at any point re-derives the same
  * table -- from the old primary (cut after 1 or 2), from the new backup
  * (cut after 3), from the new primary (after 4) -- and finishes it; a run
- * on a grown stick writes nothing.  Partition contents are never written.
+ * on a grown stick writes nothing.  When the table is read from the
+ * backup (the primary is damaged), the primary is written first (3, 4,
+ * then 1, 2): the valid copy is never touched before the other one is
+ * complete.  Partition contents are never written.
  */
 #ifndef PXESTICK_STICK_H
 #define PXESTICK_STICK_H

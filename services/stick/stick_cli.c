@@ -190,10 +190,21 @@ report(const char *name, const struct stick_table *t, const struct stick_plan *p
 		    (unsigned long long)g->last, (unsigned long long)(p->disk_sectors - 1));
 		return;
 	}
-	printf("%s: partition %u (%s): LBA %llu-%llu, was -%llu (%llu MiB); backup GPT at "
-	    "LBA %llu%s\n", name, g->index + 1, g->name, (unsigned long long)g->first,
-	    (unsigned long long)p->new_last, (unsigned long long)g->last,
-	    (unsigned long long)((p->new_last - g->first + 1) / STICK_ALIGN_SECTORS),
+	if (!p->grows) {
+		/* A cut run finished, or a stale copy or MBR made right. */
+		printf("%s: the table already filled the disk; %d of its parts rewritten\n",
+		    name, writes);
+		return;
+	}
+	if (p->new_last != g->last)
+		printf("%s: partition %u (%s) grown: LBA %llu-%llu (was -%llu), %llu MiB\n",
+		    name, g->index + 1, g->name, (unsigned long long)g->first,
+		    (unsigned long long)p->new_last, (unsigned long long)g->last,
+		    (unsigned long long)((p->new_last - g->first + 1) / STICK_ALIGN_SECTORS));
+	else
+		printf("%s: partition %u (%s) keeps LBA %llu-%llu\n", name, g->index + 1,
+		    g->name, (unsigned long long)g->first, (unsigned long long)g->last);
+	printf("%s: backup GPT at the last LBA %llu%s\n", name,
 	    (unsigned long long)(p->disk_sectors - 1),
 	    t->from_backup ? "; primary GPT rebuilt from the backup" : "");
 }

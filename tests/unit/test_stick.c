@@ -472,3 +472,39 @@ TEST(stick_mbr)
 	CHECK_INT(load_plan(err, sizeof(err)), STICK_PLAN_GROW);
 	CHECK_INT(load_le32(plan.mbr + 446 + 12), 0xffffffffu);
 }
+
+/*
+ * Rebuilt from a backup whose entry array is not right before it (the
+ * spec allows a gap): the new backup array lies over the old one, so the
+ * primary must be complete before the backup is touched.  A cut after
+ * any write still leaves a table that loads.
+ */
+TEST(stick_power_cut_from_backup)
+{
+	const uint64_t moved = OLD - 43, usable = OLD - 44;
+	uint8_t e[T_ENTRIES * T_ESIZE], *h;
+	char err[512];
+
+	for (size_t cut = 1; cut < STICK_WRITES; cut++) {
+		t_disk(&disk, OLD, OLD, one, 1);
+		md_read(&disk, e, sizeof(e), 2 * GPT_SECTOR);
+		md_write(&disk, moved * GPT_SECTOR, e, sizeof(e));
+		h = md_sector(&disk, OLD - 1, 1);
+		store_le64(h + 72, moved);
+		store_le64(h + 48, usable);
+		t_fix(&disk, OLD - 1);
+		memcpy(md_sector(&disk, 1, 1), "NOT GPT!", 8);
+		CHECK_INT(load_plan(err, sizeof(err)), STICK_PLAN_GROW);
+		CHECK_INT(table.from_backup, 1);
+		CHECK_STR(plan.writes[0].what, "primary entries");
+		CHECK_INT(plan.writes[2].lba, OLD - 33);
+		apply(cut);
+		CHECK_INT(load(err, sizeof(err)), 0);
+		CHECK_INT(load_plan(err, sizeof(err)), cut >= 2 ? STICK_PLAN_FULL : STICK_PLAN_GROW);
+		apply(STICK_WRITES);
+		CHECK_INT(load_plan(err, sizeof(err)), STICK_PLAN_FULL);
+		CHECK_INT(table.from_backup, 0);
+		CHECK_INT(table.hdr.last_usable, OLD - 34);
+		CHECK_INT(pending(), 0);
+	}
+}
