@@ -115,7 +115,7 @@ static int
 write_step(int fd, const char *name, const struct stick_write *w)
 {
 	static uint8_t cur[STICK_GPT_MAX_ENTRIES_BYTES];
-	uint64_t off = w->lba * GPT_SECTOR;
+	uint64_t off = w->lba * GPT_SECTOR, last;
 
 	if (pread_all(fd, cur, w->len, off) != 0) {
 		fprintf(stderr, "pxestick stick: %s: reading the %s: %s\n", name, w->what,
@@ -130,8 +130,12 @@ write_step(int fd, const char *name, const struct stick_write *w)
 		    strerror(errno));
 		return -1;
 	}
-	printf("%s: wrote the %s (LBA %llu, %zu sectors)\n", name, w->what,
-	    (unsigned long long)w->lba, w->len / GPT_SECTOR);
+	last = w->lba + (w->len + GPT_SECTOR - 1) / GPT_SECTOR - 1;
+	if (last == w->lba)
+		printf("%s: wrote the %s (LBA %llu)\n", name, w->what, (unsigned long long)last);
+	else
+		printf("%s: wrote the %s (LBA %llu-%llu)\n", name, w->what,
+		    (unsigned long long)w->lba, (unsigned long long)last);
 	fflush(stdout);
 	return 1;
 }
@@ -152,8 +156,8 @@ kernel_resize(int fd, const char *name, const struct stick_plan *p)
 	};
 
 	if (ioctl(fd, STICK_BLKPG, &arg) != 0)
-		fprintf(stderr, "pxestick stick: %s: the kernel keeps the old size of "
-		    "partition %d until the next boot (BLKPG: %s)\n", name, part.pno,
+		fprintf(stderr, "pxestick stick: %s: the kernel was not told partition %d's "
+		    "new size (BLKPG: %s); it reads it at the next boot\n", name, part.pno,
 		    strerror(errno));
 }
 

@@ -508,3 +508,20 @@ TEST(stick_power_cut_from_backup)
 		CHECK_INT(pending(), 0);
 	}
 }
+
+/* A full disk whose backup is damaged: nothing grows, the backup header
+ * is written again (and only it). */
+TEST(stick_backup_damaged_on_full_disk)
+{
+	char err[512];
+
+	t_disk(&disk, OLD, OLD, one, 1);
+	md_sector(&disk, OLD - 1, 1)[100] = 1;  /* past the header: CRC still good */
+	md_sector(&disk, OLD - 1, 1)[30] ^= 1;  /* MyLBA: CRC bad */
+	CHECK_INT(load_plan(err, sizeof(err)), STICK_PLAN_FULL);
+	CHECK_INT(table.from_backup, 0);
+	CHECK_INT(pending(), 1);
+	apply(STICK_WRITES);
+	CHECK_INT(pending(), 0);
+	CHECK_INT(md_sector(&disk, OLD - 1, 0)[100], 0);
+}
