@@ -258,7 +258,8 @@ cmd_grow(int argc, char **argv)
 	rc = EXIT_BAD;
 	if ((writes = write_plan(fd, name, &plan)) < 0)
 		goto out;
-	if (writes > 0 && is_blk && plan.new_last != plan.part->last)
+	/* Also after a run that finished a cut one: the kernel may hold either size. */
+	if (writes > 0 && is_blk)
 		kernel_resize(fd, name, &plan);
 	report(name, &table, &plan, writes);
 	rc = 0;
