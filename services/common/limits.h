@@ -313,4 +313,14 @@
 #define STATUS_MAX_COLS         300
 #define STATUS_MAX_ROWS         200
 
+/* ---- the stick's partition table (services/stick) ---- */
+
+/* Bytes of a GPT partition entry array read and rewritten.  sfdisk, gdisk
+ * and parted write 128 entries of 128 bytes (16 KiB); the UEFI spec asks
+ * for at least that.  A header claiming more is refused, not read. */
+#define STICK_GPT_MAX_ENTRIES_BYTES (64u * 1024)
+/* Bytes of one entry: 128 x 2^n (UEFI 2.10, 5.3.2); nobody writes more
+ * than 128. */
+#define STICK_GPT_MAX_ENTRY_SIZE 4096u
+
 #endif

@@ -1,30 +1,10 @@
 #include "common/targz.h"
+#include "common/util.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define TAR_BLOCK 512
-
-uint32_t
-targz_crc32(uint32_t crc, const void *p, size_t n)
-{
-	static uint32_t table[256];
-	const unsigned char *b = p;
-
-	if (table[1] == 0) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	}
-	crc = ~crc;
-	while (n-- > 0)
-		crc = table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 /* A stored deflate block of t->block[0..fill); last marks the final one. */
 static void
@@ -49,7 +29,7 @@ put(struct targz *t, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
-	t->crc = targz_crc32(t->crc, p, n);
+	t->crc = crc32_ieee(t->crc, p, n);
 	t->size += n;
 	while (n > 0) {
 		size_t room = sizeof(t->block) - t->fill, k = n < room ? n : room;

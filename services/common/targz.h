@@ -29,10 +29,6 @@ struct targz {
 	int failed;             /* a name too long, a write past the buffer's cap */
 };
 
-/* CRC-32 (ISO 3309, as gzip uses it) of p[0..n) continued from crc
- * (start with 0). */
-uint32_t targz_crc32(uint32_t crc, const void *p, size_t n);
-
 void targz_begin(struct targz *t, struct buf *out);
 /* A regular file name (at most TARGZ_NAME_MAX bytes, no NUL) with
  * data[0..len).  0, or -1 (the archive is failed: targz_end says so). */

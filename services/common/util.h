@@ -33,6 +33,25 @@ static inline uint32_t load_be32(const unsigned char *p)
 {
 	return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
 }
+static inline uint64_t load_le64(const unsigned char *p)
+{
+	return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
+}
+/* Little-endian stores, for on-disk formats we write (GPT). */
+static inline void store_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline void store_le64(unsigned char *p, uint64_t v)
+{
+	store_le32(p, (uint32_t)v);
+	store_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* CRC-32 (ISO 3309 / IEEE 802.3: reflected 0xEDB88320, as gzip and the
+ * UEFI GPT use it) of p[0..n) continued from crc (start with 0). */
+uint32_t crc32_ieee(uint32_t crc, const void *p, size_t n);
 
 /* The value of parameter name in a URL query q[0..qlen) ("a=1&b=2"): its
  * bytes (*len of them, not decoded), or NULL. */
@@ -48,6 +67,10 @@ int url_unescape(const char *in, size_t len, char *out, size_t size);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. 0 or -1. */
 int write_all(int fd, const void *buf, size_t len);
+/* Exactly len bytes at offset off, retrying on EINTR and short transfers:
+ * 0, or -1 with errno (EIO when the file ends first). */
+int pread_all(int fd, void *buf, size_t len, uint64_t off);
+int pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 /* Read fd to its end into buf (cap bytes), retrying on EINTR and short
  * reads: 0 and the length in *len; 1 when there is more than cap bytes
  * (buf holds the first cap); -1 with errno. */

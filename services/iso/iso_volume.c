@@ -197,25 +197,7 @@ vd_joliet_label(struct iso_image *img, const unsigned char *jvolid)
 static int
 source_fd_read(void *ctx, void *buf, size_t len, uint64_t off)
 {
-	int fd = *(int *)ctx;
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO; /* the file shrank under us */
-			return -1;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return pread_all(*(int *)ctx, buf, len, off);
 }
 
 struct iso_image *

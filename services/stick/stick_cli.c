@@ -1,0 +1,285 @@
+/*
+ * `pxestick stick grow`: the table of stick.h written to a device or an
+ * image file.  All the deciding is in stick.c; this file opens, reads,
+ * compares, writes and flushes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "stick/stick.h"
+#include "stick/stick_cli.h"
+
+/* Linux's BLKPG (include/uapi/linux/blkpg.h): musl has no kernel headers,
+ * and this is a stable ABI. */
+#define STICK_BLKPG _IO(0x12, 105)
+#define STICK_BLKPG_RESIZE_PARTITION 3
+struct stick_blkpg_arg {
+	int op, flags, datalen;
+	void *data;
+};
+struct stick_blkpg_part {
+	long long start, length; /* bytes */
+	int pno;
+	char devname[64], volname[64];
+};
+
+#define EXIT_REFUSED 1
+#define EXIT_BAD     2
+#define EXIT_STOPPED 3
+
+static const char stick_usage[] =
+    "usage: pxestick stick grow [--label LABEL] DEVICE-OR-IMAGE\n"
+    "\n"
+    "Grow the stick's partition table to fill the stick, after its image was\n"
+    "written to a larger one: the backup GPT moves to the last sectors, and the\n"
+    "partition labelled LABEL (default PXESTICK; it must be the last one) then\n"
+    "ends on the last 1 MiB boundary before it.  The filesystem inside is not\n"
+    "touched.  Each step is written and flushed in an order that always leaves\n"
+    "a valid table, so the command may be cut off at any point and run again; a\n"
+    "damaged primary GPT is rebuilt from the backup at the last LBA.  Sectors\n"
+    "that already hold what they should are not written: on a grown stick it\n"
+    "writes nothing.\n"
+    "Exit status: 0 grown or nothing to do, 1 no valid table or it cannot grow,\n"
+    "2 usage or I/O error.\n"
+    "PXESTICK_STICK_STOP_AFTER=N (for tests): exit with status 3 right after the\n"
+    "Nth write and its fsync, as a power cut would.\n";
+
+static int
+usage_error(const char *msg)
+{
+	if (msg != NULL)
+		fprintf(stderr, "pxestick stick: %s\n", msg);
+	fputs(stick_usage, stderr);
+	return EXIT_BAD;
+}
+
+static int
+fd_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	return pread_all(*(int *)ctx, buf, len, off);
+}
+
+/* The disk's size in sectors: a file's length, a block device's size
+ * (whose logical sectors must be 512 bytes). */
+static int
+disk_sectors(int fd, const char *name, int *is_blk, uint64_t *sectors)
+{
+	struct stat st;
+	uint64_t bytes;
+	int ssz;
+
+	if (fstat(fd, &st) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	*is_blk = S_ISBLK(st.st_mode);
+	if (S_ISREG(st.st_mode)) {
+		bytes = (uint64_t)st.st_size;
+	} else if (!*is_blk) {
+		fprintf(stderr, "pxestick stick: %s: not a block device or a file\n", name);
+		return -1;
+	} else if (ioctl(fd, BLKGETSIZE64, &bytes) != 0 || ioctl(fd, BLKSSZGET, &ssz) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		return -1;
+	} else if (ssz != GPT_SECTOR) {
+		fprintf(stderr, "pxestick stick: %s: %d-byte sectors (only 512 is handled)\n",
+		    name, ssz);
+		return -1;
+	}
+	/* A file's odd tail is no sector: the backup header goes before it. */
+	*sectors = bytes / GPT_SECTOR;
+	return 0;
+}
+
+/* The test hook: exit after this many writes (0: never). */
+static unsigned long
+stop_after(void)
+{
+	const char *s = getenv("PXESTICK_STICK_STOP_AFTER");
+	uint64_t n;
+
+	return s != NULL && parse_u64(s, 1, 1000, &n) == 0 ? (unsigned long)n : 0;
+}
+
+/* Write w unless the disk holds it already: 1 written, 0 skipped, -1. */
+static int
+write_step(int fd, const char *name, const struct stick_write *w)
+{
+	static uint8_t cur[STICK_GPT_MAX_ENTRIES_BYTES];
+	uint64_t off = w->lba * GPT_SECTOR, last;
+
+	if (pread_all(fd, cur, w->len, off) != 0) {
+		fprintf(stderr, "pxestick stick: %s: reading the %s: %s\n", name, w->what,
+		    strerror(errno));
+		return -1;
+	}
+	if (memcmp(cur, w->data, w->len) == 0)
+		return 0;
+	/* fsync after each write: the order is what makes a cut safe. */
+	if (pwrite_all(fd, w->data, w->len, off) != 0 || fsync(fd) != 0) {
+		fprintf(stderr, "pxestick stick: %s: writing the %s: %s\n", name, w->what,
+		    strerror(errno));
+		return -1;
+	}
+	last = w->lba + (w->len + GPT_SECTOR - 1) / GPT_SECTOR - 1;
+	if (last == w->lba)
+		printf("%s: wrote the %s (LBA %llu)\n", name, w->what, (unsigned long long)last);
+	else
+		printf("%s: wrote the %s (LBA %llu-%llu)\n", name, w->what,
+		    (unsigned long long)w->lba, (unsigned long long)last);
+	fflush(stdout);
+	return 1;
+}
+
+/* Tell the kernel the partition's new size; the table on the disk is
+ * right either way, this only spares a reboot before the filesystem
+ * grows.  BLKPG works while the partition is mounted (BLKRRPART not). */
+static void
+kernel_resize(int fd, const char *name, const struct stick_plan *p)
+{
+	struct stick_blkpg_part part = {
+		.start = (long long)(p->part->first * GPT_SECTOR),
+		.length = (long long)((p->new_last - p->part->first + 1) * GPT_SECTOR),
+		.pno = (int)p->part->index + 1,
+	};
+	struct stick_blkpg_arg arg = {
+		.op = STICK_BLKPG_RESIZE_PARTITION, .datalen = sizeof(part), .data = &part,
+	};
+
+	if (ioctl(fd, STICK_BLKPG, &arg) != 0)
+		fprintf(stderr, "pxestick stick: %s: the kernel was not told partition %d's "
+		    "new size (BLKPG: %s); it reads it at the next boot\n", name, part.pno,
+		    strerror(errno));
+}
+
+/* The writes the disk does not hold yet, in order: the number, or -1. */
+static int
+write_plan(int fd, const char *name, const struct stick_plan *p)
+{
+	unsigned long stop = stop_after();
+	int done = 0;
+
+	for (size_t i = 0; i < STICK_WRITES; i++) {
+		int r = write_step(fd, name, &p->writes[i]);
+
+		if (r < 0)
+			return -1;
+		done += r;
+		if (r > 0 && stop == (unsigned long)done) {
+			fprintf(stderr, "pxestick stick: %s: stopped after write %d "
+			    "(PXESTICK_STICK_STOP_AFTER)\n", name, done);
+			exit(EXIT_STOPPED);
+		}
+	}
+	return done;
+}
+
+static void
+report(const char *name, const struct stick_table *t, const struct stick_plan *p, int writes)
+{
+	const struct gpt_part *g = p->part;
+
+	if (writes == 0) {
+		printf("%s: nothing to do: partition %u (%s) ends at LBA %llu, the backup GPT "
+		    "is at the last LBA %llu\n", name, g->index + 1, g->name,
+		    (unsigned long long)g->last, (unsigned long long)(p->disk_sectors - 1));
+		return;
+	}
+	if (!p->grows) {
+		/* A cut run finished, or a stale copy or MBR made right. */
+		printf("%s: the table already filled the disk; %d of its parts rewritten\n",
+		    name, writes);
+		return;
+	}
+	if (p->new_last != g->last)
+		printf("%s: partition %u (%s) grown: LBA %llu-%llu (was -%llu), %llu MiB\n",
+		    name, g->index + 1, g->name, (unsigned long long)g->first,
+		    (unsigned long long)p->new_last, (unsigned long long)g->last,
+		    (unsigned long long)((p->new_last - g->first + 1) / STICK_ALIGN_SECTORS));
+	else
+		printf("%s: partition %u (%s) keeps LBA %llu-%llu\n", name, g->index + 1,
+		    g->name, (unsigned long long)g->first, (unsigned long long)g->last);
+	printf("%s: backup GPT at the last LBA %llu%s\n", name,
+	    (unsigned long long)(p->disk_sectors - 1),
+	    t->from_backup ? "; primary GPT rebuilt from the backup" : "");
+}
+
+static int
+cmd_grow(int argc, char **argv)
+{
+	static struct stick_table table;
+	static struct stick_plan plan;
+	const char *label = STICK_DATA_LABEL, *path = NULL, *why;
+	struct stick_source src = { fd_read, NULL, 0 };
+	char name[256], err[512];
+	int fd, is_blk, writes, rc = EXIT_BAD;
+
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--label") == 0 && a + 1 < argc)
+			label = argv[++a];
+		else if (argv[a][0] == '-')
+			return usage_error("unknown option (see --help)");
+		else if (path == NULL)
+			path = argv[a];
+		else
+			return usage_error("grow takes one DEVICE-OR-IMAGE");
+	}
+	if (path == NULL)
+		return usage_error("grow takes one DEVICE-OR-IMAGE");
+	log_escape(name, sizeof(name), path, strlen(path));
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		return EXIT_BAD;
+	}
+	src.ctx = &fd;
+	if (disk_sectors(fd, name, &is_blk, &src.sectors) != 0)
+		goto out;
+	rc = EXIT_REFUSED;
+	if (stick_load(&src, &table, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, err);
+		goto out;
+	}
+	if (table.from_backup)
+		printf("%s: the primary GPT is damaged (%s); using the backup at LBA %llu\n",
+		    name, table.primary_why, (unsigned long long)table.hdr.my_lba);
+	if (stick_plan(&table, src.sectors, label, &plan, &why) < 0) {
+		fprintf(stderr, "pxestick stick: %s: cannot grow: %s\n", name, why);
+		goto out;
+	}
+	rc = EXIT_BAD;
+	if ((writes = write_plan(fd, name, &plan)) < 0)
+		goto out;
+	/* Also after a run that finished a cut one: the kernel may hold either size. */
+	if (writes > 0 && is_blk)
+		kernel_resize(fd, name, &plan);
+	report(name, &table, &plan, writes);
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int
+stick_cli_main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(NULL);
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			fputs(stick_usage, stdout);
+			return 0;
+		}
+	}
+	if (strcmp(argv[1], "grow") == 0)
+		return cmd_grow(argc - 1, argv + 1);
+	return usage_error("unknown stick command");
+}
