@@ -208,4 +208,10 @@ int archiso_verify_parse(const char *s, enum archiso_verify *v);
  */
 int archiso_verify(const struct archiso *a, char *err, size_t errlen);
 
+/* The same, telling progress (bytes of the root image hashed of total)
+ * after every MiB; progress may be NULL. */
+typedef void archiso_progress_fn(void *ctx, uint64_t done, uint64_t total);
+int archiso_verify_progress(const struct archiso *a, archiso_progress_fn *progress, void *ctx,
+    char *err, size_t errlen);
+
 #endif

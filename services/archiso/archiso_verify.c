@@ -81,10 +81,11 @@ to_hex(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* Hash the image file id; both contexts are fed when wanted. */
+/* Hash the image file id; both contexts are fed when wanted, progress
+ * told after every chunk. */
 static int
 hash_file(const struct archiso *a, uint32_t id, br_sha512_context *s512,
-    br_sha256_context *s256, int want256)
+    br_sha256_context *s256, int want256, archiso_progress_fn *progress, void *ctx)
 {
 	struct iso_stat st;
 	unsigned char *chunk = malloc(VERIFY_CHUNK);
@@ -104,6 +105,8 @@ hash_file(const struct archiso *a, uint32_t id, br_sha512_context *s512,
 		if (want256)
 			br_sha256_update(s256, chunk, (size_t)n);
 		off += (uint64_t)n;
+		if (progress != NULL)
+			progress(ctx, off, st.size);
 	}
 	free(chunk);
 	return 0;
@@ -111,6 +114,13 @@ hash_file(const struct archiso *a, uint32_t id, br_sha512_context *s512,
 
 int
 archiso_verify(const struct archiso *a, char *err, size_t errlen)
+{
+	return archiso_verify_progress(a, NULL, NULL, err, errlen);
+}
+
+int
+archiso_verify_progress(const struct archiso *a, archiso_progress_fn *progress, void *ctx,
+    char *err, size_t errlen)
 {
 	struct expected x512 = { 0, 128, "" }, x256 = { 0, 64, "" };
 	unsigned char digest[64];
@@ -138,7 +148,7 @@ archiso_verify(const struct archiso *a, char *err, size_t errlen)
 	}
 	br_sha512_init(&s512);
 	br_sha256_init(&s256);
-	if (hash_file(a, id, &s512, &s256, x256.present) != 0) {
+	if (hash_file(a, id, &s512, &s256, x256.present, progress, ctx) != 0) {
 		snprintf(err, errlen, "%s/x86_64/airootfs.%s: read error", a->basedir, image);
 		return -1;
 	}

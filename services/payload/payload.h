@@ -106,9 +106,6 @@ struct payload_run;
 int payload_check_start(struct payload_run **run, struct loop *l, struct vfs *v,
     const struct payload_url *urls, size_t n);
 
-/* Is a check running (for /status: "checking")? */
-int payload_check_running(const struct payload_run *run);
-
 /* Stop the check (the child is killed) and free it; NULL is fine. */
 void payload_check_stop(struct payload_run **run, struct loop *l);
 

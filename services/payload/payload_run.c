@@ -3,18 +3,15 @@
  * (ISO, URL) pair in turn -- name lookups and dead caches block there,
  * not in the loop -- and writes one fixed-size verdict per probe to a
  * pipe; the loop reads them and points each ISO at the first URL that
- * passed.  A verdict is shorter than PIPE_BUF, so each write is whole.
+ * passed (common/child.h carries the records).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
+#include "common/child.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "payload/payload.h"
@@ -29,14 +26,10 @@ struct verdict {
 };
 
 struct payload_run {
-	pid_t pid;
-	int fd;
-	struct loop_fd h;
+	struct child child;
 	struct vfs *v;
 	struct payload_url urls[PAYLOAD_MAX_URLS];
 	size_t n;
-	struct verdict in;      /* the verdict being read */
-	size_t have;
 	size_t served;          /* ISOs a URL took */
 };
 
@@ -72,8 +65,7 @@ tell(int fd, size_t iso, size_t url, int ok, const char *why)
 	r.url = (uint32_t)url;
 	r.ok = ok;
 	snprintf(r.why, sizeof(r.why), "%s", why);
-	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
-		_exit(1);    /* the server went away */
+	child_put(fd, &r, sizeof(r));
 }
 
 /* The first bytes of ISO i's root image (the server's own copy). */
@@ -94,10 +86,12 @@ read_head(struct vfs *v, const char *path, uint8_t *buf, uint64_t *size)
 	return n;
 }
 
-static void __attribute__((noreturn))
-child(int fd, struct vfs *v, const struct payload_url *urls, size_t n)
+static void
+child(int fd, void *arg)
 {
 	static uint8_t head[PAYLOAD_PROBE_BYTES];
+	const struct payload_run *r = arg;
+	struct vfs *v = r->v;
 	char path[VFS_MAX_PATH], why[256];
 
 	for (size_t i = 0; i < v->n_isos; i++) {
@@ -110,8 +104,8 @@ child(int fd, struct vfs *v, const struct payload_url *urls, size_t n)
 			tell(fd, i, PAYLOAD_MAX_URLS, 0, "its root image could not be read here");
 			continue;
 		}
-		for (size_t j = 0; j < n; j++) {
-			int ok = payload_probe(&urls[j], path, size, head, (size_t)len,
+		for (size_t j = 0; j < r->n; j++) {
+			int ok = payload_probe(&r->urls[j], path, size, head, (size_t)len,
 			    PROBE_TIMEOUT_MS, why, sizeof(why)) == 0;
 
 			tell(fd, i, j, ok, ok ? "" : why);
@@ -119,7 +113,6 @@ child(int fd, struct vfs *v, const struct payload_url *urls, size_t n)
 				break;
 		}
 	}
-	_exit(0);
 }
 
 /* ---- the loop's end ---- */
@@ -134,8 +127,10 @@ note_append(char *note, size_t size, const char *fmt, const char *a, const char 
 }
 
 static void
-apply(struct payload_run *r, const struct verdict *d)
+apply(void *ctx, const void *rec)
 {
+	struct payload_run *r = ctx;
+	const struct verdict *d = rec;
 	struct vfs_iso *vi;
 	char note[sizeof(vi->payload_note)], why[sizeof(d->why)];
 
@@ -162,18 +157,12 @@ apply(struct payload_run *r, const struct verdict *d)
 	}
 }
 
-/* The check ended (pipe closed): reap the child, say what came of it. */
+/* The check ended (the child exited): say what came of it. */
 static void
-finish(struct payload_run *r, struct loop *l)
+finish(void *ctx, int status)
 {
-	int status = 0;
+	struct payload_run *r = ctx;
 
-	loop_del(l, &r->h);
-	close(r->fd);
-	r->fd = -1;
-	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	r->pid = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_msg("payload: the check ended abnormally (status %d): clients load the "
 		    "ISOs it did not judge from pxestick", status);
@@ -184,31 +173,6 @@ finish(struct payload_run *r, struct loop *l)
 			vfs_set_payload(r->v, i, "", "not checked (the check ended early)");
 }
 
-static void
-on_readable(struct loop *l, struct loop_fd *h, uint32_t events)
-{
-	struct payload_run *r = h->ctx;
-	ssize_t n;
-
-	(void)events;
-	for (;;) {
-		n = read(r->fd, (char *)&r->in + r->have, sizeof(r->in) - r->have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			finish(r, l);
-			return;
-		}
-		r->have += (size_t)n;
-		if (r->have == sizeof(r->in)) {
-			apply(r, &r->in);
-			r->have = 0;
-		}
-	}
-}
-
 void
 payload_check_stop(struct payload_run **run, struct loop *l)
 {
@@ -216,24 +180,10 @@ payload_check_stop(struct payload_run **run, struct loop *l)
 
 	if (r == NULL)
 		return;
-	if (r->pid > 0) {
-		kill(r->pid, SIGKILL);
-		while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (r->fd >= 0) {
-		loop_del(l, &r->h);
-		close(r->fd);
-	}
+	child_stop(&r->child, l);
 	vfs_unref(r->v);
 	free(r);
 	*run = NULL;
-}
-
-int
-payload_check_running(const struct payload_run *run)
-{
-	return run != NULL && run->pid > 0;
 }
 
 int
@@ -241,7 +191,6 @@ payload_check_start(struct payload_run **run, struct loop *l, struct vfs *v,
     const struct payload_url *urls, size_t n)
 {
 	struct payload_run *r;
-	int p[2];
 
 	payload_check_stop(run, l);
 	for (size_t i = 0; i < v->n_isos; i++)
@@ -250,41 +199,21 @@ payload_check_start(struct payload_run **run, struct loop *l, struct vfs *v,
 		return 0;
 	if (n > PAYLOAD_MAX_URLS)
 		n = PAYLOAD_MAX_URLS;
-	r = calloc(1, sizeof(*r));
-	if (r == NULL || pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
-		log_msg("payload: cannot start the check (%s): clients load from pxestick",
-		    strerror(errno));
-		free(r);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_msg("payload: cannot start the check (out of memory): clients load from "
+		    "pxestick");
 		return -1;
 	}
 	memcpy(r->urls, urls, n * sizeof(*urls));
 	r->n = n;
 	r->v = v;
-	r->fd = p[0];
-	r->pid = fork();
-	if (r->pid == 0) {
-		close(p[0]);
-		/* Blocking writes: the loop reads as verdicts come. */
-		fcntl(p[1], F_SETFL, 0);
-		child(p[1], v, r->urls, n);
-	}
-	close(p[1]);
-	if (r->pid < 0) {
-		log_msg("payload: cannot start the check (fork: %s): clients load from pxestick",
+	if (child_start(&r->child, l, sizeof(struct verdict), child, r, apply, finish, r) != 0) {
+		log_msg("payload: cannot start the check (%s): clients load from pxestick",
 		    strerror(errno));
-		close(p[0]);
 		free(r);
 		return -1;
 	}
 	vfs_ref(v);
-	loop_fd_init(&r->h, r->fd, on_readable, r);
-	if (loop_add(l, &r->h, EPOLLIN) != 0) {
-		r->fd = -1;
-		close(p[0]);
-		payload_check_stop(&r, l);
-		log_msg("payload: cannot watch the check: clients load from pxestick");
-		return -1;
-	}
 	*run = r;
 	log_msg("payload: checking %zu URL(s) for %zu ISO(s)", n, v->n_isos);
 	return 0;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "common/version.h"
 #include "dhcp/dhcp.h"
 #include "http/http.h"
+#include "isocheck/isocheck.h"
 #include "ntp/ntp.h"
 #include "payload/payload.h"
 #include "serve/serve.h"
@@ -59,6 +61,13 @@ struct serve {
 	struct ntp_server *ntp;
 	struct status_server *status;
 	struct payload_run *payload;   /* the payload URLs' check, while it runs */
+	struct isocheck *isocheck;     /* new ISOs' check, while it runs */
+	struct loop_timer rebuild;     /* the tree again, once the check ended */
+	int isocheck_passed;           /* ISOs it passed in this run */
+	/* What the background check said of ISO files (a ring: the newest
+	 * VFS_MAX_ISOS), for builds that find them again. */
+	struct vfs_judged judged[VFS_MAX_ISOS];
+	size_t n_judged, next_judged;
 	struct clients clients;        /* who boots into what; DHCP reads it */
 	char policy_said[128];          /* the policy as the console last heard it */
 	int dhcp_starting;
@@ -191,7 +200,8 @@ drop_privileges(const struct settings *cfg, const struct passwd *pw)
 /* ---- the tree ---- */
 
 static struct vfs *
-build_tree(const struct settings *cfg, char *err, size_t errlen)
+build_tree(const struct serve *s, const struct settings *cfg, int defer, char *err,
+    size_t errlen)
 {
 	const char *isos[SETTINGS_MAX_ISOS], *archinstall[SETTINGS_MAX_ARCHINSTALL];
 	struct vfs_share_spec shares[SETTINGS_MAX_SHARES];
@@ -219,6 +229,9 @@ build_tree(const struct settings *cfg, char *err, size_t errlen)
 		archinstall[i] = cfg->archinstall[i];
 	spec.archinstall = archinstall;
 	spec.n_archinstall = cfg->n_archinstall;
+	spec.defer_verify = defer;
+	spec.judged = s->judged;
+	spec.n_judged = s->n_judged;
 	return vfs_build(&spec, log_line, NULL, err, errlen);
 }
 
@@ -428,6 +441,74 @@ needs_restart(void *ctx, const char *key)
 	log_msg("SIGHUP: %s changed: it takes effect at the next start", key);
 }
 
+/* ---- new ISOs, checked beside the loop (isocheck/) ---- */
+
+static void iso_checked(void *ctx, struct vfs *v, size_t i, int ok, const char *why);
+
+/* v becomes the tree: transfers in flight keep the old one (references);
+ * its payload URLs and its new ISOs are checked beside the loop. */
+static void
+take_tree(struct serve *s, struct vfs *v)
+{
+	vfs_unref(s->vfs);
+	s->vfs = v;
+	tell_status(s);
+	check_payload(s);
+	s->isocheck_passed = 0;
+	isocheck_start(&s->isocheck, &s->loop, v, iso_checked, s);
+}
+
+static void
+judge(struct serve *s, const char *key, const char *reason)
+{
+	struct vfs_judged *j = &s->judged[s->next_judged];
+
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	s->next_judged = (s->next_judged + 1) % VFS_MAX_ISOS;
+	if (s->n_judged < VFS_MAX_ISOS)
+		s->n_judged++;
+}
+
+/* A verdict of the check (i == SIZE_MAX: it ended). */
+static void
+iso_checked(void *ctx, struct vfs *v, size_t i, int ok, const char *why)
+{
+	struct serve *s = ctx;
+
+	if (i == SIZE_MAX) {
+		/* A new tree serves what passed: out of this callback. */
+		if (s->isocheck_passed > 0)
+			loop_timer_set(&s->loop, &s->rebuild, 0);
+		return;
+	}
+	judge(s, v->waiting[i].key, ok ? "" : why);
+	if (ok) {
+		s->isocheck_passed++;
+		(void)vfs_verdict_keep(s->cfg.state, v->waiting[i].key);
+		log_msg("ISO %s: verified in the background: served from now on", v->waiting[i].path);
+	} else {
+		log_msg("ISO refused: %s: %s", v->waiting[i].path, why);
+	}
+}
+
+static void
+rebuild(struct loop *l, struct loop_timer *t)
+{
+	struct serve *s = t->ctx;
+	struct vfs *v;
+	char err[512];
+
+	(void)l;
+	if ((v = build_tree(s, &s->cfg, 1, err, sizeof(err))) == NULL) {
+		log_msg("ISO check: cannot build the tree again, keeping the running one: %s", err);
+		return;
+	}
+	take_tree(s, v);
+	log_msg("ISOs: %zu served, %zu refused, %zu being checked", v->n_isos, v->n_refused,
+	    v->n_waiting);
+}
+
 static void
 reload(struct serve *s)
 {
@@ -443,7 +524,7 @@ reload(struct serve *s)
 		free(next);
 		return;
 	}
-	v = build_tree(next, err, sizeof(err));
+	v = build_tree(s, next, 1, err, sizeof(err));
 	if (v == NULL) {
 		log_msg("reload failed, keeping the running tree: %s", err);
 		free(next);
@@ -451,9 +532,7 @@ reload(struct serve *s)
 	}
 	settings_reload(&s->cfg, next, needs_restart, s);
 	free(next);
-	/* Transfers in flight hold references to the old tree. */
-	vfs_unref(s->vfs);
-	s->vfs = v;
+	take_tree(s, v);
 	{
 		struct clients c;
 
@@ -462,8 +541,6 @@ reload(struct serve *s)
 		clients_free(&c);
 	}
 	check_client_entries(s);
-	tell_status(s);
-	check_payload(s);
 	log_msg("reloaded: %zu ISO(s) served, %zu refused, script.cfg %s", v->n_isos,
 	    v->n_refused, v->script ? "served" : "not served");
 	policy_changed(s);
@@ -547,6 +624,17 @@ describe(void *ctx, struct status_info *in)
 		o->ram_mib = v->isos[i].arch->entries[0].ram_mib;
 		o->payload = v->isos[i].payload;
 		o->payload_note = v->isos[i].payload_note;
+	}
+	for (size_t i = 0; i < v->n_waiting && in->n_isos < STATUS_MAX_ISO_INFO; i++) {
+		struct status_iso_info *o = &in->isos[in->n_isos++];
+		const char *base = strrchr(v->waiting[i].path, '/');
+
+		memset(o, 0, sizeof(*o));
+		o->name = base != NULL ? base + 1 : v->waiting[i].path;
+		o->path = v->waiting[i].path;
+		o->verifying = 1;
+		o->done = v->waiting[i].done;
+		o->total = v->waiting[i].total;
 	}
 	for (size_t i = 0; i < v->n_refused && in->n_refused < STATUS_MAX_ISO_INFO; i++) {
 		in->refused[in->n_refused].path = v->refused[i].path;
@@ -836,7 +924,7 @@ run(struct serve *s, const struct passwd *pw)
 	/* The state dir first: the tree keeps its ISO verdicts there. */
 	if (state_dir_prepare(&s->cfg, pw) != 0)
 		return 1;
-	if ((s->vfs = build_tree(&s->cfg, err, sizeof(err))) == NULL) {
+	if ((s->vfs = build_tree(s, &s->cfg, 0, err, sizeof(err))) == NULL) {
 		log_msg("%s", err);
 		return 1;
 	}
@@ -904,9 +992,12 @@ serve_main(int argc, char **argv)
 		fprintf(stderr, "pxestick serve: epoll: %s\n", strerror(errno));
 		goto out;
 	}
+	loop_timer_init(&s->rebuild, rebuild, s);
 	rc = run(s, pw);
 	log_batch(0);
 	payload_check_stop(&s->payload, &s->loop);
+	isocheck_stop(&s->isocheck, &s->loop);
+	loop_timer_cancel(&s->loop, &s->rebuild);
 	stop_services(s);
 	vfs_unref(s->vfs);
 	clients_free(&s->clients);

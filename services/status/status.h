@@ -359,6 +359,8 @@ struct status_iso_info {
 	unsigned ram_mib;       /* client RAM its first entry needs */
 	const char *payload;    /* the payload URL clients load it from, or "" (here) */
 	const char *payload_note;   /* what the payload check said, or "" */
+	int verifying;          /* found on a reload, its root image being checked: */
+	uint64_t done, total;   /* ... bytes hashed of its size (0 of 0: not started) */
 };
 struct status_refused_info {
 	const char *path, *reason;

@@ -107,6 +107,12 @@ facts(struct buf *b, const struct status_info *in, uint64_t now)
 	}
 }
 
+static unsigned
+percent(uint64_t done, uint64_t total)
+{
+	return total == 0 ? 0 : (unsigned)(done >= total ? 100 : done * 100 / total);
+}
+
 /* Where clients load the ISO's files from, when payload URLs are set. */
 static void
 payload_note(struct buf *b, const struct status_iso_info *s)
@@ -140,6 +146,13 @@ isos(struct buf *b, const struct status_info *in)
 
 		buf_puts(b, "<tr><td class=\"mono\">");
 		esc(b, s->name);
+		if (s->verifying) {
+			buf_printf(b, "</td><td>being checked: %u%%</td><td></td><td></td>"
+			    "<td class=\"small mono\">", percent(s->done, s->total));
+			esc(b, s->path);
+			buf_puts(b, "</td></tr>\n");
+			continue;
+		}
 		buf_puts(b, "</td><td class=\"ok\">verified");
 		if (s->signed_)
 			buf_puts(b, ", signed");

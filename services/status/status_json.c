@@ -125,7 +125,13 @@ server(struct json *j, const struct status_info *in, uint64_t now)
 		str_or_null(j, "path", s->path);
 		str_or_null(j, "date", s->date);
 		json_key(j, "state");
-		json_str(j, "verified");
+		json_str(j, s->verifying ? "verifying" : "verified");
+		if (s->verifying) {
+			json_key(j, "checked");
+			json_u64(j, s->done);
+			json_key(j, "size");
+			json_u64(j, s->total);
+		}
 		json_key(j, "entries");
 		json_u64(j, s->entries);
 		json_key(j, "signed");

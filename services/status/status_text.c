@@ -207,6 +207,12 @@ status_text(const struct status *st, const struct status_info *in, uint64_t now,
 	for (size_t i = 0; i < in->n_isos; i++) {
 		buf_puts(out, "ISO:      ");
 		plain(out, in->isos[i].name);
+		if (in->isos[i].verifying) {
+			buf_printf(out, ": new, being checked (%llu of %llu MB), served once it "
+			    "passes\n", (unsigned long long)(in->isos[i].done / 1000000),
+			    (unsigned long long)(in->isos[i].total / 1000000));
+			continue;
+		}
 		buf_printf(out, ": verified, %zu boot entr%s%s, clients need %u MiB RAM\n",
 		    in->isos[i].entries, in->isos[i].entries == 1 ? "y" : "ies",
 		    in->isos[i].signed_ ? ", signed" : "", in->isos[i].ram_mib);

@@ -83,6 +83,24 @@ struct vfs_share {
 };
 #define VFS_MAX_SHARES 16
 
+/*
+ * An ISO found on a reload that was never verified: not served until a
+ * check outside the loop (isocheck/) passes it.  done/total: the check's
+ * progress, set while it runs.
+ */
+struct vfs_waiting {
+	char path[VFS_MAX_PATH];
+	char key[VFS_MAX_PATH + 64];   /* its verdict line, "SIZE MTIME.NSEC PATH\n" */
+	uint64_t done, total;
+};
+
+/* A verdict the background check reached on an ISO file as it was then
+ * (its key): passed (reason "") or refused. */
+struct vfs_judged {
+	char key[VFS_MAX_PATH + 64];
+	char reason[256];
+};
+
 /* An ISO that was refused, and why (shown on the console and /status). */
 struct vfs_refused {
 	char path[VFS_MAX_PATH];
@@ -100,6 +118,8 @@ struct vfs {
 	size_t n_isos;
 	struct vfs_refused *refused;
 	size_t n_refused;
+	struct vfs_waiting *waiting;  /* spec.defer_verify: ISOs to check first */
+	size_t n_waiting;
 	struct vfs_doc *script;      /* script.cfg, or NULL (see script_reason) */
 	size_t n_keys;
 	char script_reason[256];
@@ -140,6 +160,13 @@ struct vfs_spec {
 	size_t n_shares;
 	const char *const *archinstall;      /* MACs ("aa:bb:...") or "all" */
 	size_t n_archinstall;
+	/* A reload: an ISO with no verdict yet is listed in waiting instead
+	 * of hashed here (the loop must not stall); one whose file is as it
+	 * was when the background check judged it is served or refused as
+	 * judged (also without a state dir to keep verdicts in). */
+	int defer_verify;
+	const struct vfs_judged *judged;
+	size_t n_judged;
 };
 
 /*
@@ -152,6 +179,13 @@ struct vfs *vfs_build(const struct vfs_spec *spec, vfs_log_fn *log, void *ctx, c
     size_t errlen);
 void vfs_ref(struct vfs *v);
 void vfs_unref(struct vfs *v);
+
+/*
+ * Keep the verdict key (a vfs_waiting's) in STATE/verified-isos, as a
+ * build does for the ISOs it verified: the next build serves that file
+ * without hashing it.  0, or -1 (not written: the file is checked again).
+ */
+int vfs_verdict_keep(const char *state, const char *key);
 
 /*
  * ISO i's payload URL (url, or "" for this server) and what the check

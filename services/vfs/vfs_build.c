@@ -25,7 +25,8 @@ struct builder {
 	struct vfs *v;
 	vfs_log_fn *log;
 	void *ctx;
-	size_t cap_isos, cap_refused;
+	const struct vfs_spec *spec;
+	size_t cap_isos, cap_refused, cap_waiting;
 	const char *state;      /* the state dir: where verdicts are kept */
 	struct buf known;       /* the verdicts read at start */
 	struct buf verdicts;    /* the verdicts to keep: ISOs served now */
@@ -112,6 +113,26 @@ verdicts_write(struct builder *b)
 		(void)unlink(tmp);
 }
 
+int
+vfs_verdict_keep(const char *state, const char *key)
+{
+	struct builder b;
+	int kept;
+
+	memset(&b, 0, sizeof(b));
+	b.state = state;
+	verdicts_read(&b);
+	if (!verdict_known(&b, key)) {
+		buf_append(&b.verdicts, b.known.data ? b.known.data : "", b.known.len);
+		buf_puts(&b.verdicts, key);
+		verdicts_write(&b);
+	}
+	kept = state[0] != '\0' && !buf_failed(&b.verdicts);
+	buf_free(&b.known);
+	buf_free(&b.verdicts);
+	return kept ? 0 : -1;
+}
+
 static void
 logf_(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -173,12 +194,53 @@ unique_name(struct vfs *v, char *name, size_t size)
 	}
 }
 
+/* The background check's verdict on this very file (key): 1 passed, -1
+ * refused (the reason in err), 0 none. */
+static int
+judged(const struct builder *b, const char *key, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < b->spec->n_judged; i++)
+		if (strcmp(b->spec->judged[i].key, key) == 0) {
+			snprintf(err, errlen, "%s", b->spec->judged[i].reason);
+			return err[0] == '\0' ? 1 : -1;
+		}
+	return 0;
+}
+
+/* A reload leaves the hashing to the background check: 1 when deferred
+ * (the ISO is waiting, not served), 0 to verify here. */
+static int
+defer(struct builder *b, const char *path, const char *key)
+{
+	struct vfs *v = b->v;
+	struct vfs_waiting *w;
+
+	if (!b->spec->defer_verify)
+		return 0;
+	if (v->n_waiting == b->cap_waiting) {
+		size_t n = b->cap_waiting ? b->cap_waiting * 2 : 4;
+		struct vfs_waiting *p = realloc(v->waiting, n * sizeof(*p));
+
+		if (p == NULL)
+			return 0;       /* verify here, then */
+		v->waiting = p;
+		b->cap_waiting = n;
+	}
+	w = &v->waiting[v->n_waiting++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	snprintf(w->key, sizeof(w->key), "%s", key);
+	logf_(b, "ISO %s: new: its root image is checked in the background; served once it "
+	    "passes", path);
+	return 1;
+}
+
 static void
 add_iso(struct builder *b, const char *path)
 {
 	struct vfs *v = b->v;
 	struct vfs_iso *vi;
-	char err[512], key[VFS_MAX_PATH + 64];
+	char err[512] = "", key[VFS_MAX_PATH + 64];
 	struct stat st;
 	int cached;
 
@@ -204,12 +266,14 @@ add_iso(struct builder *b, const char *path)
 	if (fstat(iso_fd(vi->img), &st) != 0)
 		memset(&st, 0, sizeof(st));
 	verdict_key(&st, path, key, sizeof(key));
-	cached = verdict_known(b, key);
+	cached = verdict_known(b, key) || judged(b, key, err, sizeof(err)) > 0;
 	vi->arch = malloc(sizeof(*vi->arch));
 	if (vi->arch == NULL ||
 	    archiso_load(vi->arch, vi->img, path, note_to_log, b, err, sizeof(err)) != 0 ||
-	    (!cached && archiso_verify(vi->arch, err, sizeof(err)) != 0)) {
-		refuse(b, path, vi->arch == NULL ? "out of memory" : err);
+	    (!cached && (judged(b, key, err, sizeof(err)) < 0 || defer(b, path, key) ||
+	    archiso_verify(vi->arch, err, sizeof(err)) != 0))) {
+		if (vi->arch == NULL || err[0] != '\0')
+			refuse(b, path, vi->arch == NULL ? "out of memory" : err);
 		free(vi->arch);
 		iso_close(vi->img);
 		return;
@@ -395,6 +459,7 @@ vfs_build(const struct vfs_spec *s, vfs_log_fn *log, void *ctx, char *err, size_
 	b.v = v;
 	b.log = log;
 	b.ctx = ctx;
+	b.spec = s;
 	b.state = s->state;
 	verdicts_read(&b);
 	v->refs = 1;
@@ -473,6 +538,7 @@ vfs_unref(struct vfs *v)
 		vfs_doc_unref(v->menus[i].doc);
 	free(v->isos);
 	free(v->refused);
+	free(v->waiting);
 	vfs_doc_unref(v->script);
 	free(v);
 }

@@ -14,7 +14,7 @@ static struct vfs *
 empty_tree(void)
 {
 	struct vfs_spec spec = { NULL, 0, "", "", "", 10, "", ARCHISO_VERIFY_CHECKSUM, "", "", NULL,
-	    0, NULL, 0 };
+	    0, NULL, 0, 0, NULL, 0 };
 	char err[256];
 
 	return vfs_build(&spec, NULL, NULL, err, sizeof(err));
