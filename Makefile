@@ -41,6 +41,7 @@ help:
 	@echo "make run       the appliance and a PXE client in QEMU [ISO=archlinux.iso]"
 	@echo "make test-e2e  the whole netboot matrix in QEMU [ISO=...]"
 	@echo "make install   the binary, systemd unit, sysusers/tmpfiles, man pages [PREFIX= DESTDIR=]"
+	@echo "make release   build/release/pxestick-VERSION.img.zst + SHA256SUMS (reproducible)"
 	@echo "make man       build/man/pxestick.8 and pxestick.conf.5"
 	@echo "make clean     remove build/"
 
@@ -231,6 +232,13 @@ $(IMAGE_WORK)/kernel/kernel.txt: FORCE
 
 $(IMAGE_WORK)/initrd.img: $(BUILD)/pxestick $(IMAGE_WORK)/kernel/kernel.txt $(IMAGE_SRCS)
 	PXESTICK_BIN=$(BUILD)/pxestick sh image/initramfs.sh $(IMAGE_WORK)
+
+# make release -> build/release/pxestick-VERSION.img.zst and SHA256SUMS: the
+# image for every stick (no ISO, no key), reproducible (mk/release.sh).
+.PHONY: release
+release: deps
+	@$(MAKE) --no-print-directory image-parts
+	@BUILD=$(BUILD) sh mk/release.sh $(BUILD)/release
 
 # The tests (tests/host/test_image.sh, tests/qemu/) make their images from
 # these parts, as `make image` does.

@@ -389,7 +389,9 @@ cache_checks() {
 		grep -Eq "^$addr \"GET /iso/[^\"]*/airootfs\.(sfs|erofs)\" 200 [0-9]+ HIT" "$TMPD/cache.log" &&
 			hits=$((hits + 1))
 	done
-	origin=$(nb_console "$TMPD/appliance.log" | grep -Ec '"GET /iso/[^"]*/airootfs\.(sfs|erofs)" 200 ')
+	# (The check fills the cache with every ISO's root image: count the
+	# rows' ISO.)
+	origin=$(nb_console "$TMPD/appliance.log" | grep -Ec "\"GET /iso/$ISO_NAME/[^\"]*/airootfs\\.(sfs|erofs)\" 200 ")
 	cached=$(awk '$3 ~ /airootfs\.(sfs|erofs)"$/ && $4 == 200 { n += $5 } END { print n + 0 }' "$TMPD/cache.log")
 	if [ "$ok_rows" -gt 0 ] && [ "$hits" = "$ok_rows" ] && [ "$origin" = 1 ]; then
 		ok "$1/cache: every row's root image came from the cache (HIT, $ok_rows of $ok_rows); pxestick sent it once, to the cache; the cache sent $((cached / 1000000)) MB of root images"
