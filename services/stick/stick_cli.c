@@ -11,12 +11,14 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "stick/stick.h"
 #include "stick/stick_cli.h"
+#include "stick/stick_device.h"
 
 /* Linux's BLKPG (include/uapi/linux/blkpg.h): musl has no kernel headers,
  * and this is a stable ABI. */
@@ -38,7 +40,14 @@ struct stick_blkpg_part {
 
 static const char stick_usage[] =
     "usage: pxestick stick grow [--label LABEL] DEVICE-OR-IMAGE\n"
+    "       pxestick stick write IMAGE DEVICE\n"
     "\n"
+    "write: put the appliance image (a raw .img) on a stick and grow its table,\n"
+    "in one go.  A DEVICE that is a partition, is mounted (or holds /: the\n"
+    "system disk), is swap or is used by device-mapper/RAID is refused before\n"
+    "anything is written; the image is read back after writing.\n"
+    "\n"
+    "grow: "
     "Grow the stick's partition table to fill the stick, after its image was\n"
     "written to a larger one: the backup GPT moves to the last sectors, and the\n"
     "partition labelled LABEL (default PXESTICK; it must be the last one) then\n"
@@ -213,15 +222,47 @@ report(const char *name, const struct stick_table *t, const struct stick_plan *p
 	    t->from_backup ? "; primary GPT rebuilt from the backup" : "");
 }
 
+/* Grow the table of the disk open at fd (name: for messages): 0, or an
+ * exit status. */
 static int
-cmd_grow(int argc, char **argv)
+grow_fd(int fd, const char *name, const char *label)
 {
 	static struct stick_table table;
 	static struct stick_plan plan;
-	const char *label = STICK_DATA_LABEL, *path = NULL, *why;
 	struct stick_source src = { fd_read, NULL, 0 };
-	char name[256], err[512];
-	int fd, is_blk, writes, rc = EXIT_BAD;
+	const char *why;
+	char err[512];
+	int is_blk, writes;
+
+	src.ctx = &fd;
+	if (disk_sectors(fd, name, &is_blk, &src.sectors) != 0)
+		return EXIT_BAD;
+	if (stick_load(&src, &table, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, err);
+		return EXIT_REFUSED;
+	}
+	if (table.from_backup)
+		printf("%s: the primary GPT is damaged (%s); using the backup at LBA %llu\n",
+		    name, table.primary_why, (unsigned long long)table.hdr.my_lba);
+	if (stick_plan(&table, src.sectors, label, &plan, &why) < 0) {
+		fprintf(stderr, "pxestick stick: %s: cannot grow: %s\n", name, why);
+		return EXIT_REFUSED;
+	}
+	if ((writes = write_plan(fd, name, &plan)) < 0)
+		return EXIT_BAD;
+	/* Also after a run that finished a cut one: the kernel may hold either size. */
+	if (writes > 0 && is_blk)
+		kernel_resize(fd, name, &plan);
+	report(name, &table, &plan, writes);
+	return 0;
+}
+
+static int
+cmd_grow(int argc, char **argv)
+{
+	const char *label = STICK_DATA_LABEL, *path = NULL;
+	char name[256];
+	int fd, rc;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--label") == 0 && a + 1 < argc)
@@ -240,31 +281,144 @@ cmd_grow(int argc, char **argv)
 		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
 		return EXIT_BAD;
 	}
-	src.ctx = &fd;
-	if (disk_sectors(fd, name, &is_blk, &src.sectors) != 0)
-		goto out;
-	rc = EXIT_REFUSED;
-	if (stick_load(&src, &table, err, sizeof(err)) != 0) {
-		fprintf(stderr, "pxestick stick: %s: %s\n", name, err);
+	rc = grow_fd(fd, name, label);
+	close(fd);
+	return rc;
+}
+
+/* ---- write ---- */
+
+#define WRITE_CHUNK (4u << 20)
+
+/* Copy the image (fd in, size bytes) onto the disk (out) from offset 0,
+ * saying how far every few seconds; then flush and read it all back. */
+static int
+copy_image(int in, int out, uint64_t size, const char *iname, const char *name)
+{
+	uint8_t *buf = malloc(WRITE_CHUNK), *back = malloc(WRITE_CHUNK);
+	time_t said = time(NULL);
+	uint64_t off;
+	int rc = -1;
+
+	if (buf == NULL || back == NULL) {
+		fprintf(stderr, "pxestick stick: out of memory\n");
 		goto out;
 	}
-	if (table.from_backup)
-		printf("%s: the primary GPT is damaged (%s); using the backup at LBA %llu\n",
-		    name, table.primary_why, (unsigned long long)table.hdr.my_lba);
-	if (stick_plan(&table, src.sectors, label, &plan, &why) < 0) {
-		fprintf(stderr, "pxestick stick: %s: cannot grow: %s\n", name, why);
+	for (off = 0; off < size; off += WRITE_CHUNK) {
+		size_t n = size - off < WRITE_CHUNK ? (size_t)(size - off) : WRITE_CHUNK;
+
+		if (pread_all(in, buf, n, off) != 0 || pwrite_all(out, buf, n, off) != 0) {
+			fprintf(stderr, "pxestick stick: %s at byte %llu: %s\n", errno == 0 ? iname :
+			    name, (unsigned long long)off, errno ? strerror(errno) : "short read");
+			goto out;
+		}
+		if (time(NULL) - said >= 5) {
+			said = time(NULL);
+			fprintf(stderr, "%s: %llu of %llu MiB written\n", name,
+			    (unsigned long long)(off >> 20), (unsigned long long)(size >> 20));
+		}
+	}
+	if (fsync(out) != 0) {
+		fprintf(stderr, "pxestick stick: %s: flushing: %s\n", name, strerror(errno));
 		goto out;
 	}
-	rc = EXIT_BAD;
-	if ((writes = write_plan(fd, name, &plan)) < 0)
-		goto out;
-	/* Also after a run that finished a cut one: the kernel may hold either size. */
-	if (writes > 0 && is_blk)
-		kernel_resize(fd, name, &plan);
-	report(name, &table, &plan, writes);
+	for (off = 0; off < size; off += WRITE_CHUNK) {
+		size_t n = size - off < WRITE_CHUNK ? (size_t)(size - off) : WRITE_CHUNK;
+
+		if (pread_all(in, buf, n, off) != 0 || pread_all(out, back, n, off) != 0 ||
+		    memcmp(buf, back, n) != 0) {
+			fprintf(stderr, "pxestick stick: %s: reading back byte %llu-%llu: it is not "
+			    "what was written (a failing or fake stick?)\n", name,
+			    (unsigned long long)off, (unsigned long long)(off + n - 1));
+			goto out;
+		}
+	}
+	printf("%s: %llu MiB written and read back\n", name, (unsigned long long)(size >> 20));
 	rc = 0;
 out:
-	close(fd);
+	free(buf);
+	free(back);
+	return rc;
+}
+
+/*
+ * `stick write IMAGE DEVICE`: refuse a device in use (stick_device.h),
+ * write, read back, grow the table.  A regular file as DEVICE is written
+ * as it is (tests, VM disks).
+ */
+static int
+cmd_write(int argc, char **argv)
+{
+	char iname[256], name[256], why[512];
+	struct stat ist, dst;
+	int in = -1, out = -1, rc = EXIT_BAD;
+	uint64_t dsize;
+
+	if (argc != 3)
+		return usage_error("write takes IMAGE DEVICE");
+	log_escape(iname, sizeof(iname), argv[1], strlen(argv[1]));
+	log_escape(name, sizeof(name), argv[2], strlen(argv[2]));
+	/* The device first: a refused one is never opened for writing. */
+	if (stat(argv[2], &dst) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		return EXIT_BAD;
+	}
+	if (S_ISBLK(dst.st_mode) && stick_device_check(name, dst.st_rdev, why, sizeof(why)) != 0) {
+		fprintf(stderr, "pxestick stick: %s\n", why);
+		return EXIT_REFUSED;
+	}
+	if (!S_ISBLK(dst.st_mode) && !S_ISREG(dst.st_mode)) {
+		fprintf(stderr, "pxestick stick: %s: not a disk\n", name);
+		return EXIT_REFUSED;
+	}
+	if ((in = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &ist) != 0 ||
+	    !S_ISREG(ist.st_mode)) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", iname, in < 0 ? strerror(errno) :
+		    "not a file (decompress a .img.zst first: zstd -d)");
+		goto out;
+	}
+	{
+		uint8_t head[2 * GPT_SECTOR];
+
+		/* A GPT disk (a .img.zst written raw would be a dead stick). */
+		if (pread_all(in, head, sizeof(head), 0) != 0 || head[510] != 0x55 ||
+		    head[511] != 0xaa || memcmp(head + GPT_SECTOR, "EFI PART", 8) != 0) {
+			fprintf(stderr, "pxestick stick: %s: not a disk image with a GPT "
+			    "(decompress a .img.zst first: zstd -d)\n", iname);
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+	}
+	/* O_EXCL on a block device: the kernel refuses it while mounted. */
+	out = open(argv[2], O_RDWR | O_CLOEXEC | (S_ISBLK(dst.st_mode) ? O_EXCL : 0));
+	if (out < 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		rc = errno == EBUSY ? EXIT_REFUSED : EXIT_BAD;
+		goto out;
+	}
+	dsize = (uint64_t)dst.st_size;
+	if (S_ISBLK(dst.st_mode) && ioctl(out, BLKGETSIZE64, &dsize) != 0)
+		dsize = 0;
+	if (S_ISREG(dst.st_mode) && dsize < (uint64_t)ist.st_size)
+		dsize = (uint64_t)ist.st_size;   /* a file grows to hold it */
+	if (dsize < (uint64_t)ist.st_size) {
+		fprintf(stderr, "pxestick stick: %s (%llu MiB) is smaller than %s (%llu MiB)\n",
+		    name, (unsigned long long)(dsize >> 20), iname,
+		    (unsigned long long)((uint64_t)ist.st_size >> 20));
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (copy_image(in, out, (uint64_t)ist.st_size, iname, name) != 0)
+		goto out;
+	rc = grow_fd(out, name, STICK_DATA_LABEL);
+	if (rc == 0)
+		printf("%s: ready: the partition fills the stick (its FAT keeps the image's size "
+		    "until the appliance's first boot makes it whole: docs/STICK.md)\n", name);
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
 	return rc;
 }
 
@@ -281,5 +435,7 @@ stick_cli_main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "grow") == 0)
 		return cmd_grow(argc - 1, argv + 1);
+	if (strcmp(argv[1], "write") == 0)
+		return cmd_write(argc - 1, argv + 1);
 	return usage_error("unknown stick command");
 }

@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "common/util.h"
 #include "stick/stick.h"
+#include "stick/stick_device.h"
 
 /* ---- a sparse disk: the sectors written, zeros elsewhere ---- */
 
@@ -524,4 +526,34 @@ TEST(stick_backup_damaged_on_full_disk)
 	apply(STICK_WRITES);
 	CHECK_INT(pending(), 0);
 	CHECK_INT(md_sector(&disk, OLD - 1, 0)[100], 0);
+}
+
+/* Which mount sits on the disk or one of its partitions (mountinfo). */
+TEST(stick_mount_on_finds_mounts)
+{
+	static const char info[] =
+	    "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+	    "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+	    "40 27 8:17 / /media/usb\\040stick rw,relatime - vfat /dev/sdb1 rw\n"
+	    "41 27 8:33 /sub /mnt/x rw - ext4 /dev/sdc1 rw\n"
+	    "garbage line\n"
+	    "42 27 notmaj / /y rw\n"
+	    "43 27 8:";
+	dev_t sdb[2] = { makedev(8, 16), makedev(8, 17) };
+	dev_t vda[1] = { makedev(254, 0) };
+	dev_t sdd[2] = { makedev(8, 48), makedev(8, 49) };
+	dev_t sdc1[1] = { makedev(8, 33) };
+	char where[64];
+
+	CHECK_INT(stick_mount_on(info, sizeof(info) - 1, sdb, 2, where, sizeof(where)), 1);
+	CHECK_STR(where, "/media/usb\\040stick");
+	CHECK_INT(stick_mount_on(info, sizeof(info) - 1, vda, 1, where, sizeof(where)), 1);
+	CHECK_STR(where, "/");
+	CHECK_INT(stick_mount_on(info, sizeof(info) - 1, sdd, 2, where, sizeof(where)), 0);
+	CHECK_INT(stick_mount_on(info, sizeof(info) - 1, sdc1, 1, where, sizeof(where)), 1);
+	CHECK_STR(where, "/mnt/x");
+	/* cut anywhere: never read past the end */
+	for (size_t n = 0; n < sizeof(info); n++)
+		(void)stick_mount_on(info, n, sdb, 2, where, sizeof(where));
+	CHECK_INT(stick_mount_on("", 0, sdb, 2, where, sizeof(where)), 0);
 }

@@ -1,0 +1,105 @@
+#!/bin/sh
+# `pxestick stick write IMAGE DEVICE`: the image onto a larger "stick" (a
+# file, and a loop device over one) in one go -- written, read back, its
+# table grown, judged by sfdisk and mtools; and the devices it must not
+# touch: a mounted one (a loop device with a mounted ext4), the system
+# disk (the device / is on; the image path given does not exist, so not a
+# byte could be written even if the check failed), something that is not
+# a disk, a stick smaller than the image, an image that is no disk image.
+. tests/host/lib.sh
+export MTOOLS_SKIP_CHECK=1
+MiB=1048576
+PX=$PXESTICK_ASAN
+
+# ---- an image of the appliance's layout: GPT, one FAT partition PXESTICK ----
+IMG=$TMPD/image.img
+truncate -s $((64 * MiB)) "$IMG"
+sfdisk -q "$IMG" <<EOF
+label: gpt
+start=2048, size=$((62 * 2048)), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="PXESTICK"
+EOF
+mformat -i "$IMG@@$MiB" -F -v PXESTICK -T $((62 * 2048)) -h 64 -s 32 ::
+head -c 3000000 /dev/urandom > "$TMPD/payload"
+mcopy -i "$IMG@@$MiB" "$TMPD/payload" ::/payload
+
+# judge FILE SECTORS: sfdisk finds no problem, the partition ends on the last
+# MiB boundary before the backup GPT, the file on the FAT is intact.
+judge() {
+	sfdisk --verify "$1" > "$TMPD/verify" 2>&1 || { cat "$TMPD/verify"; return 1; }
+	last=$(sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]["partitions"][0]; print(p["start"] + p["size"] - 1)')
+	[ "$last" = $(($2 - 2048 - 1)) ] || { echo "partition ends at $last"; return 1; }
+	mcopy -n -i "$1@@$MiB" ::/payload "$TMPD/payload.back" && cmp "$TMPD/payload" "$TMPD/payload.back"
+}
+
+# ---- onto a file ----
+truncate -s $((1024 * MiB)) "$TMPD/stick.img"
+$PX stick write "$IMG" "$TMPD/stick.img" > "$TMPD/w.out" 2>&1
+check "onto a 1 GiB file: written, read back, the table grown" sh -c "
+	grep -q 'MiB written and read back' '$TMPD/w.out' && grep -q 'grown' '$TMPD/w.out'"
+check "... sfdisk --verify clean, partition to the end, the file intact" judge "$TMPD/stick.img" $((1024 * 2048))
+
+# ---- refusals that need no device ----
+check_exit "an image that is no disk image (a .zst written raw): refused" 1 \
+	$PX stick write "$TMPD/payload" "$TMPD/stick.img"
+check "... and said why" sh -c "$PX stick write '$TMPD/payload' '$TMPD/stick.img' 2>&1 | grep -q 'not a disk image with a GPT'"
+check_exit "a character device is not a disk: refused" 1 $PX stick write "$IMG" /dev/null
+check_exit "a missing image: an error, nothing written" 2 \
+	$PX stick write "$TMPD/missing.img" "$TMPD/stick.img"
+
+# ---- the system disk: the device / is on ----
+root_dev=$(awk '$5 == "/" { print $3; exit }' /proc/self/mountinfo)
+root_node=
+if [ -n "$root_dev" ] && [ -r "/sys/dev/block/$root_dev/uevent" ]; then
+	root_node=/dev/$(sed -n 's/^DEVNAME=//p' "/sys/dev/block/$root_dev/uevent")
+	# a partition's disk: the check must refuse the whole disk too
+	[ -e "/sys/dev/block/$root_dev/partition" ] &&
+		root_node=/dev/$(basename "$(dirname "$(readlink -f "/sys/dev/block/$root_dev")")")
+fi
+if [ -b "$root_node" ]; then
+	$PX stick write "$TMPD/does-not-exist.img" "$root_node" > "$TMPD/sys.out" 2>&1
+	rc=$?
+	check "the system disk ($root_node) is refused before the image is even opened" sh -c "
+		[ $rc = 1 ] && grep -Eq 'is the system disk|is mounted|in use by device-mapper' '$TMPD/sys.out'"
+else
+	ok "the system disk is refused # SKIP / is not on a block device here"
+fi
+
+# ---- loop devices (root only) ----
+if [ "$(id -u)" = 0 ] && command -v losetup > /dev/null && L=$(losetup -f --show "$TMPD/stick.img" 2>/dev/null); then
+	trap 'umount "$TMPD/mnt" 2>/dev/null; losetup -d $L $M $S 2>/dev/null; rm -rf "$TMPD"' EXIT INT TERM
+	truncate -s $((2048 * MiB)) "$TMPD/stick2.img"
+	losetup -d "$L"
+	L=$(losetup -f --show "$TMPD/stick2.img")
+	$PX stick write "$IMG" "$L" > "$TMPD/l.out" 2>&1
+	check "onto a loop device over 2 GiB: written and grown" sh -c "
+		grep -q 'MiB written and read back' '$TMPD/l.out' && grep -q 'grown' '$TMPD/l.out'" 
+	losetup -d "$L"
+	check "... the device's bytes: sfdisk clean, partition to the end, the file intact" \
+		judge "$TMPD/stick2.img" $((2048 * 2048))
+	# a mounted one
+	truncate -s $((32 * MiB)) "$TMPD/ext4.img"
+	mkfs.ext4 -q -F "$TMPD/ext4.img"
+	M=$(losetup -f --show "$TMPD/ext4.img")
+	mkdir -p "$TMPD/mnt"
+	if mount "$M" "$TMPD/mnt" 2>/dev/null; then
+		$PX stick write "$IMG" "$M" > "$TMPD/m.out" 2>&1
+		rc=$?
+		check "a mounted device is refused, and said where" sh -c "
+			[ $rc = 1 ] && grep -q 'is mounted (at $TMPD/mnt): unmount it first' '$TMPD/m.out'"
+		umount "$TMPD/mnt"
+		# (ext4 itself writes its superblock at umount: judge the content.)
+		check "... and nothing was written: no GPT on it, its ext4 clean" sh -c "
+			! dd if='$TMPD/ext4.img' bs=512 skip=1 count=1 status=none | grep -q 'EFI PART' &&
+			e2fsck -n -f '$TMPD/ext4.img'"
+	else
+		ok "a mounted device is refused # SKIP cannot mount ext4 here"
+	fi
+	# smaller than the image
+	truncate -s $((32 * MiB)) "$TMPD/small.img"
+	S=$(losetup -f --show "$TMPD/small.img")
+	check_exit "a stick smaller than the image is refused" 1 $PX stick write "$IMG" "$S"
+	losetup -d "$M" "$S" 2>/dev/null
+else
+	ok "loop devices # SKIP needs root and losetup"
+fi
+host_done
