@@ -213,7 +213,8 @@ $(BUILD)/tls-test-server: tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL) 
 #   -> build/pxestick.img, a raw disk image to dd onto a stick (docs/FLASHING.md).
 # Parts, rebuilt only when their inputs change: the Debian kernel
 # (build/image/kernel/, image/kernel.sh re-checks the archive's version
-# each time) and the initramfs (build/image/initrd.img).  The disk image
+# each time), Debian's signed shim and GRUB for UEFI (build/image/efi/,
+# image/efi.sh, the same way) and the initramfs (build/image/initrd.img).  The disk image
 # itself takes a second and is made anew every time.
 IMAGE_WORK := $(BUILD)/image
 IMAGE_SRCS := $(sort $(wildcard appliance/* rootfs/etc/* image/*.sh image/*.txt image/stick/*))
@@ -225,10 +226,13 @@ image: deps
 	@$(MAKE) --no-print-directory image-parts
 	PXESTICK_BIN=$(BUILD)/pxestick sh image/mkimage.sh $(IMAGE_ARGS) $(IMAGE_WORK) $(BUILD)/pxestick.img
 
-image-parts: $(BUILD)/pxestick $(IMAGE_WORK)/initrd.img
+image-parts: $(BUILD)/pxestick $(IMAGE_WORK)/initrd.img $(IMAGE_WORK)/efi/efi.txt
 
 $(IMAGE_WORK)/kernel/kernel.txt: FORCE
 	@sh image/kernel.sh $(IMAGE_WORK)/kernel
+
+$(IMAGE_WORK)/efi/efi.txt: FORCE
+	@sh image/efi.sh $(IMAGE_WORK)/efi
 
 $(IMAGE_WORK)/initrd.img: $(BUILD)/pxestick $(IMAGE_WORK)/kernel/kernel.txt $(IMAGE_SRCS)
 	PXESTICK_BIN=$(BUILD)/pxestick sh image/initramfs.sh $(IMAGE_WORK)
@@ -242,5 +246,5 @@ release: deps
 
 # The tests (tests/host/test_image.sh, tests/qemu/) make their images from
 # these parts, as `make image` does.
-TEST_BINS += $(IMAGE_WORK)/initrd.img
+TEST_BINS += $(IMAGE_WORK)/initrd.img $(IMAGE_WORK)/efi/efi.txt
 # ---- end of appliance image --------------------------------------------------

@@ -145,6 +145,23 @@ cmdline_get() {
 	printf '%s\n' "${v:-$2}"
 }
 
+# fw_state: how this machine booted the appliance, for the status screen:
+# "BIOS", "UEFI, Secure Boot off" or "UEFI, Secure Boot ON ...".  With
+# Secure Boot on, Debian's kernel locks itself down (integrity: no
+# unsigned modules, no /dev/mem, no kexec; the appliance needs none of
+# them), and securityfs' lockdown file says so with the mode in brackets.
+fw_state() {
+	if [ ! -d "$ROOT/sys/firmware/efi" ]; then
+		echo "BIOS (legacy boot)"
+		return 0
+	fi
+	lock=$(sed -n 's/.*\[\([a-z]*\)\].*/\1/p' "$ROOT/sys/kernel/security/lockdown" 2>/dev/null)
+	case ${lock:-none} in
+	none) echo "UEFI, Secure Boot off" ;;
+	*) echo "UEFI, Secure Boot ON (kernel lockdown: $lock)" ;;
+	esac
+}
+
 # ---- hardware: modules and the stick ------------------------------------
 
 # coldplug: load the driver of every device the kernel knows so far.

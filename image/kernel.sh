@@ -19,35 +19,16 @@ set -eu
 say() { printf 'kernel: %s\n' "$*" >&2; }
 die() { printf 'kernel: error: %s\n' "$*" >&2; exit 1; }
 
+. "$(dirname "$0")/deb.sh"
 [ $# -eq 1 ] || die "usage: kernel.sh OUTDIR"
 out=$1
 meta=${KERNEL_PACKAGE:-linux-image-amd64}
-mkdir -p "$out/deb"
 
 # The versioned package: the metapackage's Depends on linux-image-*.
 pkg=$(apt-cache depends "$meta" 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1) || true
 case $meta in linux-image-[0-9]*) pkg=$meta ;; esac
-ver=
-[ -z "$pkg" ] || ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-if [ -z "$pkg" ] || [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-	# Offline or no lists: take the newest .deb downloaded before.
-	deb=$(find "$out/deb" -name 'linux-image-*.deb' 2>/dev/null | sort -V | tail -n 1) || true
-	[ -n "$deb" ] || die "cannot resolve $meta (run apt-get update) and no .deb in $out/deb"
-	say "apt cannot resolve $meta; using the cached $(basename "$deb")"
-else
-	deb=$out/deb/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/')_amd64.deb
-	if [ ! -s "$deb" ]; then
-		say "downloading $pkg $ver"
-		# As root apt downloads as user _apt: let it write there.
-		if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$out/deb"; fi
-		(cd "$out/deb" && apt-get -q download "$pkg=$ver") >"$out/download.log" 2>&1 || {
-			cat "$out/download.log" >&2
-			die "apt-get download $pkg=$ver failed"
-		}
-		[ -s "$deb" ] || die "apt-get download left no $deb"
-	fi
-fi
+deb=$(deb_fetch "$out/deb" "$pkg" 'linux-image-*.deb')
 
 sum=$(sha256sum "$deb" | cut -d' ' -f1)
 pkg=$(dpkg-deb -f "$deb" Package)

@@ -9,7 +9,8 @@
 #   --add DIR: DIR (script.d, repo, archinstall, clients...) copied to the
 #   top of the stick
 #
-# WORKDIR holds image/kernel.sh's (kernel/vmlinuz) and image/initramfs.sh's output
+# WORKDIR holds image/kernel.sh's (kernel/vmlinuz), image/efi.sh's
+# (efi/shimx64.efi, mmx64.efi, grubx64.efi) and image/initramfs.sh's output
 # (initrd.img).  OUT: the image file (replaced).  SIZE: the whole image, as
 # for truncate (e.g. 8G; the file is sparse); default: what the contents
 # need plus room for the state folder and a few updates, at least 40 MiB.
@@ -24,8 +25,12 @@
 #                \EFI\BOOT\BOOTX64.EFI from any FAT partition of a
 #                removable disk) or EFI system partition (PARTTYPE=esp:
 #                for firmware that insists; desktops then hide it)
-#     EFI/BOOT/BOOTX64.EFI          systemd-boot (UEFI)
-#     loader/loader.conf, loader/entries/pxestick.conf
+#     EFI/BOOT/BOOTX64.EFI          Debian's signed shim (UEFI, Secure Boot
+#                                   on or off); it runs, from its folder,
+#     EFI/BOOT/grubx64.efi          Debian's signed GRUB (mmx64.efi beside
+#                                   it: MokManager, should shim want it)
+#     EFI/debian/grub.cfg           what that GRUB reads: its built-in
+#                                   prefix is /EFI/debian on its partition
 #     boot/syslinux/ldlinux.sys, ldlinux.c32, syslinux.cfg   (BIOS)
 #     boot/vmlinuz, boot/initrd.img
 #     isos/  authorized_keys  pxestick.conf  README.txt    (the technician's)
@@ -69,9 +74,9 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH
 GPTMBR=${GPTMBR:-/usr/lib/syslinux/mbr/gptmbr.bin}
-SDBOOT=${SDBOOT:-/usr/lib/systemd/boot/efi/systemd-bootx64.efi}
 
-for f in "$work/kernel/vmlinuz" "$work/initrd.img" "$GPTMBR" "$SDBOOT"; do
+for f in "$work/kernel/vmlinuz" "$work/initrd.img" "$GPTMBR" \
+	"$work/efi/shimx64.efi" "$work/efi/mmx64.efi" "$work/efi/grubx64.efi"; do
 	[ -s "$f" ] || die "$f missing"
 done
 case $PARTTYPE in
@@ -83,23 +88,32 @@ esac
 # ---- the partition's files, staged with fixed time stamps -------------------
 stage=$work/stick
 rm -rf "$stage"
-mkdir -p "$stage/EFI/BOOT" "$stage/loader/entries" "$stage/boot/syslinux" "$stage/isos"
+mkdir -p "$stage/EFI/BOOT" "$stage/EFI/debian" "$stage/boot/syslinux" "$stage/isos"
 cp "$work/kernel/vmlinuz" "$stage/boot/vmlinuz"
 cp "$work/initrd.img" "$stage/boot/initrd.img"
-cp "$SDBOOT" "$stage/EFI/BOOT/BOOTX64.EFI"
+# shim as the removable-media loader; it starts grubx64.efi from its own
+# folder (no fbx64.efi there, so never its fallback).  GRUB checks the
+# kernel's signature through shim when Secure Boot is on.
+cp "$work/efi/shimx64.efi" "$stage/EFI/BOOT/BOOTX64.EFI"
+cp "$work/efi/grubx64.efi" "$stage/EFI/BOOT/grubx64.efi"
+cp "$work/efi/mmx64.efi" "$stage/EFI/BOOT/mmx64.efi"
 
 # The kernel command line, one for both loaders.  tty1 last: /dev/console
 # is the monitor; ttyS0 gets the same status lines (appliance/lib.sh say).
 cmdline="console=ttyS0,115200 console=tty1 quiet${CMDLINE_EXTRA:+ $CMDLINE_EXTRA}"
-cat >"$stage/loader/loader.conf" <<EOF
-default pxestick.conf
-timeout 0
-EOF
-cat >"$stage/loader/entries/pxestick.conf" <<EOF
-title   pxestick
-linux   /boot/vmlinuz
-initrd  /boot/initrd.img
-options $cmdline
+# GRUB's root is the partition it came from: /boot/... are the stick's.
+# The serial console only where there is one (most PCs have none).
+cat >"$stage/EFI/debian/grub.cfg" <<EOF
+if serial --unit=0 --speed=115200; then
+	terminal_input --append serial
+	terminal_output --append serial
+fi
+set default=0
+set timeout=0
+menuentry pxestick {
+	linux /boot/vmlinuz $cmdline
+	initrd /boot/initrd.img
+}
 EOF
 cat >"$stage/boot/syslinux/syslinux.cfg" <<EOF
 DEFAULT pxestick

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The appliance's disk image as a file: GPT and protective MBR with
 # gptmbr.bin, one FAT32 partition labelled PXESTICK (clean for fsck.fat),
-# both boot loaders and their entries, the kernel and initramfs, the
+# both boot loaders (syslinux; Debian's signed shim and GRUB) and their
+# configs, the kernel and initramfs, the
 # technician's files; the initramfs' contents (static pxestick and busybox,
 # the iPXE binaries, modules with every dependency); the stick's
 # pxestick.conf (every key of `pxestick serve --help`, all valid when
@@ -15,7 +16,7 @@ ISO=$FIXTURES/archiso/archiso.iso
 KEYS=$FIXTURES/keys/ed25519.pub
 MiB=1048576
 OFF=$MiB
-for f in "$WORK/initrd.img" "$WORK/kernel/vmlinuz" "$ISO" "$KEYS"; do
+for f in "$WORK/initrd.img" "$WORK/kernel/vmlinuz" "$WORK/efi/shimx64.efi" "$ISO" "$KEYS"; do
 	if [ ! -f "$f" ]; then
 		not_ok "image: $f missing (make image-parts fixtures)"
 		exit 1
@@ -74,7 +75,7 @@ check "image: BIOS boot sector is syslinux's, its FAT32 backup is the same" sh -
 
 # ---- the generic image: files ------------------------------------------------------
 mdir -/ -a -b -i "$IMG@@$OFF" :: >"$TMPD/files" 2>&1
-for f in EFI/BOOT/BOOTX64.EFI loader/loader.conf loader/entries/pxestick.conf \
+for f in EFI/BOOT/BOOTX64.EFI EFI/BOOT/grubx64.efi EFI/BOOT/mmx64.efi EFI/debian/grub.cfg \
 	boot/syslinux/syslinux.cfg boot/syslinux/ldlinux.sys boot/syslinux/ldlinux.c32 \
 	boot/vmlinuz boot/initrd.img README.txt pxestick.conf; do
 	check "image: $f present" grep -qix "::/$f" "$TMPD/files"
@@ -82,23 +83,42 @@ done
 check "image: isos/ present and empty" sh -c \
 	'grep -qix "::/isos/" "$0" && ! grep -qi "^::/isos/." "$0"' "$TMPD/files"
 check "image: no authorized_keys in the generic image" sh -c '! grep -qix "::/authorized_keys" "$0"' "$TMPD/files"
-check "image: BOOTX64.EFI is systemd-boot" fat_cmp "$IMG" EFI/BOOT/BOOTX64.EFI \
-	/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+check "image: no systemd-boot entries, no shim fallback (fbx64.efi)" sh -c \
+	'! grep -Eqi "^::/(loader/|EFI/BOOT/fbx64\.efi)" "$0"' "$TMPD/files"
+check "image: BOOTX64.EFI is Debian's shim (image/efi.sh)" fat_cmp "$IMG" EFI/BOOT/BOOTX64.EFI "$WORK/efi/shimx64.efi"
+check "image: EFI/BOOT/grubx64.efi is Debian's signed GRUB" fat_cmp "$IMG" EFI/BOOT/grubx64.efi "$WORK/efi/grubx64.efi"
+check "image: EFI/BOOT/mmx64.efi is shim's MokManager" fat_cmp "$IMG" EFI/BOOT/mmx64.efi "$WORK/efi/mmx64.efi"
+# The certificates in each PE's signature: Microsoft's UEFI CA signed shim,
+# Debian's key GRUB and the kernel (shim carries Debian's CA).
+signed_by() {
+	LC_ALL=C grep -aq "$2" "$1" || { echo "$1: no '$2' in its signature"; return 1; }
+}
+check "image: shim is signed by Microsoft's UEFI CA" signed_by "$WORK/efi/shimx64.efi" 'Microsoft Corporation UEFI CA'
+check "image: GRUB is signed by Debian" signed_by "$WORK/efi/grubx64.efi" 'Debian Secure Boot Signer'
+check "image: the kernel is signed by Debian" signed_by "$WORK/kernel/vmlinuz" 'Debian Secure Boot Signer'
+check "image: GRUB's built-in prefix is /EFI/debian (where grub.cfg goes)" signed_by "$WORK/efi/grubx64.efi" '/EFI/debian'
+check "image: efi.txt names the three packages" sh -c \
+	'for p in shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed; do grep -q "^$p " "$0" || exit 1; done' "$WORK/efi/efi.txt"
 check "image: boot/vmlinuz is the Debian kernel" fat_cmp "$IMG" boot/vmlinuz "$WORK/kernel/vmlinuz"
 check "image: boot/initrd.img is the built initramfs" fat_cmp "$IMG" boot/initrd.img "$WORK/initrd.img"
 entries_ok() {
-	e=$(fat_cat "$IMG" loader/entries/pxestick.conf) && s=$(fat_cat "$IMG" boot/syslinux/syslinux.cfg) &&
-		l=$(fat_cat "$IMG" loader/loader.conf) || return 1
-	printf '%s\n---\n%s\n---\n%s\n' "$l" "$e" "$s"
-	printf '%s\n' "$l" | grep -q '^default pxestick.conf' &&
-		printf '%s\n' "$e" | grep -q '^linux  */boot/vmlinuz$' &&
-		printf '%s\n' "$e" | grep -q '^initrd  */boot/initrd.img$' &&
-		printf '%s\n' "$e" | grep -q '^options .*console=ttyS0,115200 console=tty1' &&
+	g=$(fat_cat "$IMG" EFI/debian/grub.cfg) && s=$(fat_cat "$IMG" boot/syslinux/syslinux.cfg) || return 1
+	printf '%s\n---\n%s\n' "$g" "$s"
+	printf '%s\n' "$g" | grep -q '^set timeout=0$' &&
+		printf '%s\n' "$g" | grep -q '^if serial --unit=0 --speed=115200; then$' &&
+		printf '%s\n' "$g" | grep -q '^	terminal_output --append serial$' &&
+		printf '%s\n' "$g" | grep -q '^	linux /boot/vmlinuz console=ttyS0,115200 console=tty1 quiet$' &&
+		printf '%s\n' "$g" | grep -q '^	initrd /boot/initrd.img$' &&
 		printf '%s\n' "$s" | grep -q '^  LINUX /boot/vmlinuz$' &&
 		printf '%s\n' "$s" | grep -q '^  INITRD /boot/initrd.img$' &&
 		printf '%s\n' "$s" | grep -q '^  APPEND .*console=ttyS0,115200 console=tty1'
 }
-check "image: systemd-boot and syslinux entries boot /boot/vmlinuz with /boot/initrd.img" entries_ok
+check "image: GRUB's and syslinux's configs boot /boot/vmlinuz with /boot/initrd.img" entries_ok
+check "image: CMDLINE_EXTRA reaches both configs" sh -c \
+	'CMDLINE_EXTRA=pxestick.debug=1 PXESTICK_BIN="$0" sh image/mkimage.sh "$1" "$2/x.img" 2>/dev/null &&
+	 mtype -i "$2/x.img@@1M" ::/EFI/debian/grub.cfg | grep -q "^	linux /boot/vmlinuz .* quiet pxestick.debug=1$" &&
+	 mtype -i "$2/x.img@@1M" ::/boot/syslinux/syslinux.cfg | grep -q "^  APPEND .* quiet pxestick.debug=1$"' \
+	"$PXESTICK" "$WORK" "$TMPD"
 size=$(stat -c %s "$IMG")
 check "image: the generic image is at most 48 MiB ($((size / MiB)) MiB)" test "$size" -le $((48 * MiB))
 

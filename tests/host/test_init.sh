@@ -43,7 +43,7 @@ if command -v shellcheck >/dev/null 2>&1; then
 	check "shellcheck: appliance/ and image/ scripts" shellcheck -s sh -e SC1091,SC2016,SC3043 \
 		appliance/lib.sh appliance/boot appliance/run appliance/hotplug appliance/keep-lease \
 		appliance/state-sync appliance/udhcpc.script appliance/dashboard image/kernel.sh image/modules.sh \
-		image/initramfs.sh image/mkimage.sh image/stick-conf.sh
+		image/initramfs.sh image/mkimage.sh image/stick-conf.sh image/efi.sh image/deb.sh
 fi
 
 # ---- pxestick.conf: cleaned, bad lines reported and left out ----------------------
@@ -80,6 +80,17 @@ check "mode_decide: authoritative is kept even with a lease" test "$(mode_decide
 check "mode_decide: off is kept" test "$(mode_decide off no)" = off
 check "mask_prefix: 255.255.255.0 -> 24" test "$(mask_prefix 255.255.255.0)" = 24
 check "mask_prefix: 255.255.240.0 -> 20" test "$(mask_prefix 255.255.240.0)" = 20
+
+# ---- firmware: BIOS, UEFI, Secure Boot (the kernel's lockdown) --------------------
+check "fw_state: no /sys/firmware/efi -> BIOS" test "$(fw_state)" = "BIOS (legacy boot)"
+mkdir -p "$R/sys/firmware/efi" "$R/sys/kernel/security"
+check "fw_state: UEFI, no securityfs -> Secure Boot off" test "$(fw_state)" = "UEFI, Secure Boot off"
+echo '[none] integrity confidentiality' >"$R/sys/kernel/security/lockdown"
+check "fw_state: UEFI, lockdown none -> Secure Boot off" test "$(fw_state)" = "UEFI, Secure Boot off"
+echo 'none [integrity] confidentiality' >"$R/sys/kernel/security/lockdown"
+check "fw_state: UEFI, lockdown integrity -> Secure Boot ON" \
+	test "$(fw_state)" = "UEFI, Secure Boot ON (kernel lockdown: integrity)"
+rm -rf "$R/sys/firmware" "$R/sys/kernel"
 
 # ---- network interfaces -------------------------------------------------------------------
 # iface NAME TYPE CARRIER [wireless|virtual]

@@ -32,11 +32,12 @@ BIG=1073741824
 S=$((BIG / 512))                 # the stick's sectors
 NEW_END=$((S - 2048 - 1))        # the partition's last LBA once grown
 
-# ---- the image: mkimage.sh's layout, with stand-in kernel and initramfs ----
+# ---- the image: mkimage.sh's layout, with stand-in kernel, loaders and initramfs ----
 WORK=$TMPD/work
-mkdir -p "$WORK/kernel"
+mkdir -p "$WORK/kernel" "$WORK/efi"
 printf 'not a kernel\n' > "$WORK/kernel/vmlinuz"
 printf 'not an initramfs\n' > "$WORK/initrd.img"
+for f in shimx64.efi mmx64.efi grubx64.efi; do printf 'not %s\n' "$f" > "$WORK/efi/$f"; done
 IMG=$TMPD/image.img
 PXESTICK_BIN=$PXESTICK sh image/mkimage.sh --size 64M "$WORK" "$IMG" 2> "$TMPD/mk.err"
 if [ ! -s "$IMG" ]; then

@@ -1,9 +1,11 @@
 # tests/qemu/lib.sh - boot the appliance image in QEMU and watch its serial
 # console (sourced after tests/host/lib.sh).
 #
-# QEMU runs with -accel tcg (no KVM here), 256 MiB, the image as a USB
-# stick on an xHCI controller (what the appliance meets on real PCs), one
-# virtio NIC, and the serial console in a file.  Networks:
+# QEMU runs with -accel tcg (no KVM here), 256 MiB (512 MiB on OVMF: the
+# GRUB that shim starts, and the kernel's EFI stub decompressing itself,
+# need more; 384 MiB was the least that booted), the image as a USB stick
+# on an xHCI controller (what the appliance meets on real PCs), one virtio
+# NIC, and the serial console in a file.  Networks:
 #   user      QEMU's user network, restrict=on (nothing leaves it; its
 #             built-in DHCP server answers, so the appliance picks proxy
 #             mode); the appliance's port 80 is forwarded to
@@ -16,6 +18,10 @@
 QEMU=${QEMU:-qemu-system-x86_64}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
+# Secure Boot: OVMF's build that enforces it (SMM, q35) and variables with
+# Microsoft's keys enrolled (the PK, KEK and db a PC ships with).
+OVMF_SB_CODE=${OVMF_SB_CODE:-/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}
+OVMF_SB_VARS=${OVMF_SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}
 # Seconds from power-on to "pxestick: serving" before a boot counts as hung.
 VM_TIMEOUT=${VM_TIMEOUT:-150}
 VM_PID=
@@ -52,8 +58,9 @@ vm_netns_ok() {
 	return $rc
 }
 
-# vm_start NAME FIRMWARE NET IMAGE: power on; FIRMWARE is seabios or ovmf,
-# NET user or isolated.  The serial console goes to $TMPD/NAME.log
+# vm_start NAME FIRMWARE NET IMAGE: power on; FIRMWARE is seabios, ovmf or
+# ovmf-sb (Secure Boot enforced, Microsoft's keys: q35 with SMM), NET user
+# or isolated.  The serial console goes to $TMPD/NAME.log
 # ($VM_LOG); writes to the image stay in a QEMU snapshot unless
 # VM_SNAPSHOT=off.
 vm_start() {
@@ -61,15 +68,25 @@ vm_start() {
 	VM_LOG=$TMPD/$name.log
 	VM_PIDFILE=$TMPD/$name.pid
 	: >"$VM_LOG"
-	set -- -accel tcg -m 256 -display none -monitor none -no-reboot \
+	mem=256
+	case $fw in ovmf*) mem=512 ;; esac
+	set -- -accel tcg -m "$mem" -display none -monitor none -no-reboot \
 		-serial "file:$VM_LOG" -pidfile "$VM_PIDFILE" \
 		-drive "if=none,id=stick,format=raw,file=$img,snapshot=${VM_SNAPSHOT:-on}" \
 		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on
-	if [ "$fw" = ovmf ]; then
+	case $fw in
+	ovmf)
 		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
 		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
 			-drive "if=pflash,format=raw,file=$TMPD/$name.vars.fd"
-	fi
+		;;
+	ovmf-sb)
+		cp "$OVMF_SB_VARS" "$TMPD/$name.vars.fd"
+		set -- "$@" -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_SB_CODE" \
+			-drive "if=pflash,format=raw,unit=1,file=$TMPD/$name.vars.fd"
+		;;
+	esac
 	case $net in
 	user)
 		VM_HTTP_PORT=$(free_port)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The appliance image boots under QEMU (TCG, 256 MiB, the image as a USB
 # stick) on SeaBIOS and on OVMF to "pxestick: serving", and its console
-# says what a technician needs.  Five boots:
+# says what a technician needs.  Seven boots (BIOS: syslinux; UEFI:
+# Debian's signed shim, then its signed GRUB, then the signed kernel):
 #
 #   seabios-user-iso      QEMU's user network (a DHCP server is there):
 #                         proxy mode; an ISO and keys on the stick; HTTP
@@ -23,6 +24,13 @@
 #   ovmf-user-esp         the partition typed EFI system partition
 #                         (PARTTYPE=esp) instead of basic data: UEFI boots
 #                         it all the same
+#   ovmf-sb-user          OVMF's Secure Boot build with Microsoft's keys
+#                         enrolled: shim, GRUB and the kernel pass, the
+#                         kernel says Secure Boot is on and locks itself
+#                         down, modules still load, and it serves
+#   ovmf-sb-badkernel     the same with one byte of the kernel changed:
+#                         GRUB (through shim) refuses it -- Secure Boot
+#                         was really checking
 #
 # Prints the seconds from power-on to serving for each (target: < 15 s).
 # Built from the parts `make image-parts` leaves in build/image.
@@ -34,7 +42,7 @@ ISO=$FIXTURES/archiso/archiso.iso
 BAD_ISO=$FIXTURES/archiso/archiso-corrupt.iso
 KEYS=$FIXTURES/keys/ed25519.pub
 
-for f in "$WORK/initrd.img" "$WORK/kernel/vmlinuz" "$ISO" "$BAD_ISO" "$KEYS"; do
+for f in "$WORK/initrd.img" "$WORK/kernel/vmlinuz" "$WORK/efi/shimx64.efi" "$ISO" "$BAD_ISO" "$KEYS"; do
 	if [ ! -f "$f" ]; then
 		not_ok "qemu: $f missing (make image-parts fixtures)"
 		exit 1
@@ -100,6 +108,7 @@ http_ns() {
 n=seabios-user-iso
 if image "$n" --iso "$ISO" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.img"; then
 	vm_shows "$n: console shows the stick mounted read-only" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
+	vm_shows "$n: console says the firmware is BIOS" '^firmware: +BIOS'
 	vm_shows "$n: console shows proxy mode (QEMU's DHCP server answered)" '^mode: +proxyDHCP: the DHCP server 10\.0\.2\.2'
 	vm_shows "$n: console shows the leased address" '^address: +10\.0\.2\.15 '
 	vm_shows "$n: console lists the ISO" '^ISOs: +isos/archiso\.iso'
@@ -246,10 +255,60 @@ n=ovmf-user-esp
 IMG_PARTTYPE=esp
 if image "$n" --keys "$KEYS" && boot "$n" ovmf user "$TMPD/$n.img"; then
 	vm_shows "$n: console shows the stick mounted" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
+	vm_shows "$n: console says UEFI, Secure Boot off" '^firmware: +UEFI, Secure Boot off'
 	calm "$n"
 fi
 vm_stop
 IMG_PARTTYPE=data
 
-echo "# seconds from power-on to 'pxestick: serving' (QEMU TCG, 256 MiB, target < 15):$TIMES"
+# ---- 6. OVMF, Secure Boot enforced, Microsoft's keys --------------------------
+n=ovmf-sb-user
+# loglevel=6 after quiet: the kernel's own Secure Boot lines on the console.
+IMG_CMDLINE=loglevel=6
+if image "$n" --keys "$KEYS" && boot "$n" ovmf-sb user "$TMPD/$n.img"; then
+	vm_shows "$n: shim started Debian's GRUB" 'Welcome to GRUB'
+	vm_shows "$n: the kernel found Secure Boot on and locked itself down" \
+		'Kernel is locked down from EFI Secure Boot'
+	vm_shows "$n: console says UEFI, Secure Boot ON, lockdown integrity" \
+		'^firmware: +UEFI, Secure Boot ON \(kernel lockdown: integrity\)'
+	vm_shows "$n: console says clients need Secure Boot off" "need it off: Arch's kernel is unsigned"
+	# (The kernel itself says "hibernation is restricted" at boot.)
+	check "$n: lockdown refused the appliance nothing (no unsigned module, no /dev/mem)" sh -c \
+		'! tr -d "\r" <"$0" | grep -E "Lockdown: |module verification failed" | grep -v "hibernation is restricted"' \
+		"$VM_LOG"
+	vm_shows "$n: the modules loaded: the stick (usb-storage) and the NIC (virtio_net, eth0)" \
+		'pxestick: serving .*dhcp proxy on eth0'
+	calm "$n"
+	check "$n: HTTP /boot.ipxe through the port forward" sh -c \
+		'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe" | grep -q "^#!ipxe"' "$VM_HTTP_PORT"
+	vm_console | grep -E 'Welcome to GRUB|locked down|^firmware:|pxestick: serving' | sed 's/^/# /'
+fi
+vm_stop
+IMG_CMDLINE=
+
+# ---- 7. Secure Boot, a kernel changed by one byte: refused --------------------
+n=ovmf-sb-badkernel
+bad=$TMPD/badkernel
+mkdir -p "$bad/kernel"
+ln -s "$PWD/$WORK/efi" "$bad/efi"
+cp "$WORK/initrd.img" "$bad/initrd.img"
+cp "$WORK/kernel/vmlinuz" "$bad/kernel/vmlinuz"
+ksize=$(stat -c %s "$bad/kernel/vmlinuz")
+printf 'pxestick-tampered' | dd of="$bad/kernel/vmlinuz" bs=1 seek=$((ksize / 2)) conv=notrunc status=none
+if ! PXESTICK_BIN=$PXESTICK sh image/mkimage.sh "$bad" "$TMPD/$n.img" 2>"$TMPD/$n.mkimage"; then
+	not_ok "$n: the image is made"
+elif ! vm_start "$n" ovmf-sb user "$TMPD/$n.img"; then
+	not_ok "$n: QEMU starts"
+elif vm_wait 'bad shim signature|Linux version|pxestick: serving'; then
+	vm_shows "$n: GRUB refuses the changed kernel (bad shim signature) in $VM_SECONDS s" 'bad shim signature'
+	check "$n: ... and no Linux starts" sh -c '! tr -d "\r" <"$0" | grep -Eq "Linux version|pxestick: serving"' "$VM_LOG"
+	sleep 2
+	vm_console | grep -E 'error|Security|Access Denied' | head -n 5 | sed 's/^/# /'
+else
+	not_ok "$n: GRUB refuses the changed kernel within $VM_TIMEOUT s"
+	vm_console | tail -n 20 | sed 's/^/# /'
+fi
+vm_stop
+
+echo "# seconds from power-on to 'pxestick: serving' (QEMU TCG, 256 MiB, OVMF 512 MiB, target < 15):$TIMES"
 host_done
