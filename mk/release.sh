@@ -4,7 +4,8 @@
 #   sh mk/release.sh OUTDIR [WORKDIR]
 #
 # Builds the initramfs from the static binary ($BUILD/pxestick) and the
-# Debian kernel (WORKDIR/kernel, default $BUILD/image/kernel: image/kernel.sh)
+# Debian kernel (default $BUILD/image/kernel: image/kernel.sh) and takes
+# Debian's signed shim and GRUB ($BUILD/image/efi: image/efi.sh)
 # in WORKDIR (default $BUILD/release-work), the disk image with no ISO and
 # no key (the technician copies theirs onto the stick: docs/FLASHING.md),
 # and writes:
@@ -39,8 +40,11 @@ export SOURCE_DATE_EPOCH
 
 mkdir -p "$work" "$out"
 kernel=${KERNEL_DIR:-$BUILD/image/kernel}
+efi=${EFI_DIR:-$BUILD/image/efi}
 [ -s "$kernel/kernel.txt" ] || die "$kernel/kernel.txt missing (make image-parts)"
+[ -s "$efi/efi.txt" ] || die "$efi/efi.txt missing (make image-parts)"
 [ -e "$work/kernel" ] || ln -s "$(cd "$kernel" && pwd)" "$work/kernel"
+[ -e "$work/efi" ] || ln -s "$(cd "$efi" && pwd)" "$work/efi"
 sh "$top/image/initramfs.sh" "$work" >/dev/null
 img=$out/pxestick-$version.img
 sh "$top/image/mkimage.sh" "$work" "$img" 2>/dev/null

@@ -5,8 +5,8 @@
 # names the version `pxestick --version` says; and it is the appliance's
 # disk: GPT, the PXESTICK partition, FAT clean, no ISO and no key on it.
 . tests/host/lib.sh
-if [ ! -s "$BUILD/image/kernel/kernel.txt" ]; then
-	not_ok "release: $BUILD/image/kernel missing (make image-parts)"
+if [ ! -s "$BUILD/image/kernel/kernel.txt" ] || [ ! -s "$BUILD/image/efi/efi.txt" ]; then
+	not_ok "release: $BUILD/image/kernel or efi missing (make image-parts)"
 	exit 1
 fi
 version=$("$PXESTICK" --version | sed -n '1s/^pxestick //p')
