@@ -210,7 +210,9 @@ $(BUILD)/tls-test-server: tests/tools/tls_test_server.c $(MUSL_OBJS) $(BEARSSL) 
 
 # ---- appliance image (image/, appliance/, rootfs/) -------------------------
 # make image [ISO="a.iso b.iso"] [KEYS=id.pub] [CONF=pxestick.conf] [SIZE=8G]
-#   -> build/pxestick.img, a raw disk image to dd onto a stick (docs/FLASHING.md).
+#            [FORMAT=qcow2|vmdk|vhdx|vdi]
+#   -> build/pxestick.img, a raw disk image to dd onto a stick (docs/FLASHING.md),
+#      and with FORMAT also build/pxestick.FORMAT for a hypervisor (docs/VMS.md).
 # Parts, rebuilt only when their inputs change: the Debian kernel
 # (build/image/kernel/, image/kernel.sh re-checks the archive's version
 # each time), Debian's signed shim and GRUB for UEFI (build/image/efi/,
@@ -225,6 +227,7 @@ IMAGE_ARGS  = $(foreach i,$(ISO),--iso $(i)) $(if $(KEYS),--keys $(KEYS)) \
 image: deps
 	@$(MAKE) --no-print-directory image-parts
 	PXESTICK_BIN=$(BUILD)/pxestick sh image/mkimage.sh $(IMAGE_ARGS) $(IMAGE_WORK) $(BUILD)/pxestick.img
+	@$(if $(FORMAT),sh image/vmformat.sh $(BUILD)/pxestick.img $(FORMAT))
 
 image-parts: $(BUILD)/pxestick $(IMAGE_WORK)/initrd.img $(IMAGE_WORK)/efi/efi.txt
 

@@ -158,6 +158,14 @@ mkdir -p "$TMPD/x"
 check "initramfs: pxestick is statically linked" sh -c \
 	'file "$0" | tee /dev/stderr | grep -q "statically linked"' "$TMPD/x/usr/bin/pxestick"
 check "initramfs: pxestick is the one built" cmp "$TMPD/x/usr/bin/pxestick" "$PXESTICK"
+# The hypervisors' NICs and disk controllers (docs/VMS.md), with modules.alias
+# entries so the hotplug loads them.
+for m in vmxnet3 vmw_pvscsi mptsas mptspi hv_vmbus hv_netvsc hv_storvsc hyperv-keyboard \
+	xen-netfront xen-blkfront; do
+	check "initramfs: the VM driver $m" sh -c '
+		find "$0/lib/modules" -name "$1.ko*" | grep -q . &&
+		grep -q "$(echo "$1" | tr - _)\$" "$0"/lib/modules/*/modules.alias' "$TMPD/x" "$m"
+done
 check "initramfs: busybox is statically linked" sh -c \
 	'file "$0" | grep -q "statically linked"' "$TMPD/x/bin/busybox"
 for f in undionly.kpxe ipxe.efi snponly.efi; do
@@ -213,7 +221,7 @@ repro_img() {
 check "reproducible: the same image twice, byte for byte" repro_img
 repro_initrd() {
 	mkdir -p "$TMPD/w1" "$TMPD/w2" &&
-		ln -s "$PWD/$WORK/kernel" "$TMPD/w1/kernel" && ln -s "$PWD/$WORK/kernel" "$TMPD/w2/kernel" &&
+		ln -s "$(cd "$WORK/kernel" && pwd)" "$TMPD/w1/kernel" && ln -s "$(cd "$WORK/kernel" && pwd)" "$TMPD/w2/kernel" &&
 		PXESTICK_BIN=$PXESTICK ZSTD_LEVEL=1 sh image/initramfs.sh "$TMPD/w1" &&
 		sleep 1 && PXESTICK_BIN=$PXESTICK ZSTD_LEVEL=1 sh image/initramfs.sh "$TMPD/w2" &&
 		cmp "$TMPD/w1/initrd.cpio" "$TMPD/w2/initrd.cpio" && cmp "$TMPD/w1/initrd.img" "$TMPD/w2/initrd.img"
@@ -243,6 +251,16 @@ stamps_ok() {
 		[ "$(wc -l <"$TMPD/stamps")" -gt 500 ]
 }
 check "reproducible: every initramfs entry has the SOURCE_DATE_EPOCH time and owner 0:0" stamps_ok
+
+# ---- the image for hypervisors (make image FORMAT=...) ----------------------------------
+for f in qcow2 vmdk vhdx vdi; do
+	rm -f "$TMPD/pxestick.$f"
+	check "image FORMAT=$f: qemu-img reads it as $f, the same disk as the raw image" sh -c '
+		sh image/vmformat.sh "$0" "$1" &&
+		qemu-img info --output=json "${0%.img}.$1" | grep -q "\"format\": \"$1\"" &&
+		qemu-img compare -f raw -F "$1" "$0" "${0%.img}.$1"' "$IMG" "$f"
+done
+check_exit "image FORMAT=ova: refused, with the formats named" 1 sh image/vmformat.sh "$IMG" ova
 
 # ---- what takes the room ----------------------------------------------------------------
 {

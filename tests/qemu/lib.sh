@@ -58,7 +58,9 @@ vm_netns_ok() {
 	return $rc
 }
 
-# vm_start NAME FIRMWARE NET IMAGE: power on; FIRMWARE is seabios, ovmf or
+# vm_start NAME FIRMWARE NET IMAGE: power on (VM_FORMAT: the image's format,
+# raw by default; VM_BUS=pvscsi: on VMware's SCSI controller instead of
+# USB; VM_NIC: the NIC model, virtio-net-pci by default); FIRMWARE is seabios, ovmf or
 # ovmf-sb (Secure Boot enforced, Microsoft's keys: q35 with SMM), NET user
 # or isolated.  The serial console goes to $TMPD/NAME.log
 # ($VM_LOG); writes to the image stay in a QEMU snapshot unless
@@ -72,8 +74,12 @@ vm_start() {
 	case $fw in ovmf*) mem=512 ;; esac
 	set -- -accel tcg -m "$mem" -display none -monitor none -no-reboot \
 		-serial "file:$VM_LOG" -pidfile "$VM_PIDFILE" \
-		-drive "if=none,id=stick,format=raw,file=$img,snapshot=${VM_SNAPSHOT:-on}" \
-		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on
+		-drive "if=none,id=stick,format=${VM_FORMAT:-raw},file=$img,snapshot=${VM_SNAPSHOT:-on}"
+	# The disk: a USB stick, or (VM_BUS=pvscsi) a VMware guest's disk.
+	case ${VM_BUS:-usb} in
+	pvscsi) set -- "$@" -device pvscsi,id=scsi0 -device scsi-hd,bus=scsi0.0,drive=stick ;;
+	*) set -- "$@" -device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on ;;
+	esac
 	case $fw in
 	ovmf)
 		cp "$OVMF_VARS" "$TMPD/$name.vars.fd"
@@ -91,7 +97,7 @@ vm_start() {
 	user)
 		VM_HTTP_PORT=$(free_port)
 		set -- "$@" -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$VM_HTTP_PORT-:80" \
-			-device virtio-net-pci,netdev=n0
+			-device "${VM_NIC:-virtio-net-pci},netdev=n0"
 		VM_T0=$(now_ms)
 		"$QEMU" "$@" >"$TMPD/$name.qemu.out" 2>&1 &
 		VM_PID=$!

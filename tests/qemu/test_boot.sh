@@ -24,6 +24,8 @@
 #   ovmf-user-esp         the partition typed EFI system partition
 #                         (PARTTYPE=esp) instead of basic data: UEFI boots
 #                         it all the same
+#   vmware-vmdk           the image converted to vmdk (image/vmformat.sh) on
+#                         VMware's PVSCSI controller with a vmxnet3 NIC
 #   ovmf-sb-user          OVMF's Secure Boot build with Microsoft's keys
 #                         enrolled: shim, GRUB and the kernel pass, the
 #                         kernel says Secure Boot is on and locks itself
@@ -286,11 +288,26 @@ fi
 vm_stop
 IMG_CMDLINE=
 
+# ---- 6b. The image as a VMware guest's disk: vmdk on PVSCSI, a vmxnet3 NIC ----
+n=vmware-vmdk
+VM_FORMAT=vmdk VM_BUS=pvscsi VM_NIC=vmxnet3
+if image "$n" --keys "$KEYS" && sh image/vmformat.sh "$TMPD/$n.img" vmdk 2>"$TMPD/$n.vmformat" &&
+    boot "$n" seabios user "$TMPD/$n.vmdk"; then
+	vm_shows "$n: the stick is found as a disk on PVSCSI (vmw_pvscsi)" \
+		'^stick: +/dev/sd[a-z]1 \(label PXESTICK\)'
+	vm_shows "$n: the vmxnet3 NIC serves (vmxnet3)" 'pxestick: serving .*on eth0'
+	calm "$n"
+	check "$n: HTTP /boot.ipxe through the port forward" sh -c \
+		'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe" | grep -q "^#!ipxe"' "$VM_HTTP_PORT"
+fi
+vm_stop
+VM_FORMAT= VM_BUS= VM_NIC=
+
 # ---- 7. Secure Boot, a kernel changed by one byte: refused --------------------
 n=ovmf-sb-badkernel
 bad=$TMPD/badkernel
 mkdir -p "$bad/kernel"
-ln -s "$PWD/$WORK/efi" "$bad/efi"
+ln -s "$(cd "$WORK/efi" && pwd)" "$bad/efi"
 cp "$WORK/initrd.img" "$bad/initrd.img"
 cp "$WORK/kernel/vmlinuz" "$bad/kernel/vmlinuz"
 ksize=$(stat -c %s "$bad/kernel/vmlinuz")
