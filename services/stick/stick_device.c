@@ -67,7 +67,7 @@ stick_mount_on(const char *mountinfo, size_t len, const dev_t *devs, size_t n, c
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), fl, ml;
+		size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), fl = 0, ml = 0;
 		const char *f = field(p, ll, 2, &fl), *m = field(p, ll, 4, &ml);
 		dev_t d;
 
