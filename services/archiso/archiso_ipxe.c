@@ -29,21 +29,6 @@ put_text(struct buf *out, const char *s)
 	}
 }
 
-/* A path of the ISO inside a URL: unreserved bytes as-is, others %XX. */
-static void
-put_url_path(struct buf *out, const char *path)
-{
-	for (; *path; path++) {
-		unsigned char c = (unsigned char)*path;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL)
-			buf_append(out, &c, 1);
-		else
-			buf_printf(out, "%%%02X", c);
-	}
-}
-
 /* An entry the client is known to have too little RAM for. */
 static int
 too_big(const struct archiso_menu *menu, const struct archiso_entry *e)
@@ -108,11 +93,11 @@ load_block(const struct archiso *a, const struct archiso_entry *e,
 		return -1;
 	buf_puts(out, "imgfree\n");
 	buf_printf(out, "kernel %s/iso/%s", base, a->name);
-	put_url_path(out, e->kernel);
+	buf_url_path(out, e->kernel);
 	buf_printf(out, " %s || goto %s\n", cmdline, fail);
 	for (size_t k = 0; k < e->n_initrd; k++) {
 		buf_printf(out, "initrd %s/iso/%s", base, a->name);
-		put_url_path(out, e->initrd[k]);
+		buf_url_path(out, e->initrd[k]);
 		buf_printf(out, " || goto %s\n", fail);
 	}
 	return 0;
@@ -174,7 +159,7 @@ memtest_block(const struct archiso *a, size_t i, const char *server, struct buf 
 	    "iseq ${platform} efi && goto iso%zu-memtest-efi ||\n", i, i);
 	if (a->memtest_bios[0]) {
 		buf_printf(out, "kernel %s/iso/%s", server, a->name);
-		put_url_path(out, a->memtest_bios);
+		buf_url_path(out, a->memtest_bios);
 		buf_puts(out, " || goto failed\nboot || goto failed\n");
 	} else {
 		buf_puts(out, "echo This ISO has Memtest86+ for UEFI only.\ngoto failed\n");
@@ -182,7 +167,7 @@ memtest_block(const struct archiso *a, size_t i, const char *server, struct buf 
 	buf_printf(out, ":iso%zu-memtest-efi\n", i);
 	if (a->memtest_efi[0]) {
 		buf_printf(out, "chain %s/iso/%s", server, a->name);
-		put_url_path(out, a->memtest_efi);
+		buf_url_path(out, a->memtest_efi);
 		buf_puts(out, " || goto failed\n");
 	} else {
 		buf_puts(out, "echo This ISO has Memtest86+ for BIOS only.\n");

@@ -188,6 +188,20 @@ buf_json_string(struct buf *b, const void *src, size_t len)
 }
 
 void
+buf_url_path(struct buf *b, const char *path)
+{
+	for (; *path; path++) {
+		unsigned char c = (unsigned char)*path;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL)
+			buf_append(b, &c, 1);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}
+
+void
 buf_html(struct buf *b, const void *src, size_t len)
 {
 	const unsigned char *p = src;

@@ -45,6 +45,10 @@ void buf_json_string(struct buf *b, const void *p, size_t len);
  * bytes (but tab and newline) replaced by U+FFFD, bad UTF-8 likewise. */
 void buf_html(struct buf *b, const void *p, size_t len);
 
+/* A path as a URL's path: unreserved bytes and '/' as they are, every
+ * other byte %XX (what iPXE, curl and HTTP servers all read the same). */
+void buf_url_path(struct buf *b, const char *path);
+
 /*
  * A JSON writer: commas and colons are placed by the writer, so callers
  * only say what comes next.  Nesting deeper than JSON_MAX_DEPTH, a value

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "common/child.h"
 #include "common/log.h"
@@ -38,7 +37,7 @@ struct isocheck {
 struct progress {
 	int fd;
 	uint32_t iso;
-	struct timespec last;
+	uint64_t last;          /* ms: the last record */
 };
 
 static void
@@ -60,11 +59,9 @@ static void
 on_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct progress *p = ctx;
-	struct timespec now;
+	uint64_t now = loop_clock_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (done < total && (now.tv_sec - p->last.tv_sec) * 1000 +
-	    (now.tv_nsec - p->last.tv_nsec) / 1000000 < 500)
+	if (done < total && now - p->last < 500)
 		return;
 	p->last = now;
 	put(p->fd, p->iso, REC_PROGRESS, done, total, "");
@@ -74,7 +71,7 @@ static void
 check_one(int fd, uint32_t i, const char *path)
 {
 	static struct archiso a;
-	struct progress p = { fd, i, { 0, 0 } };
+	struct progress p = { fd, i, 0 };
 	struct iso_image *img;
 	char err[512] = "";
 	int ok;

@@ -9,27 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/loop.h"
 #include "common/version.h"
 #include "payload/payload.h"
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Wait for events on fd until deadline: 1 ready, 0 timed out, -1 error. */
 static int
 wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t t = now_ms();
+		uint64_t t = loop_clock_ms();
 		struct pollfd p = { fd, events, 0 };
 		int rc;
 
@@ -156,7 +147,7 @@ payload_probe(const struct payload_url *u, const char *path, uint64_t want_size,
     const void *want, size_t want_len, unsigned timeout_ms, char *why, size_t whylen)
 {
 	static char buf[PAYLOAD_HEAD_MAX + PAYLOAD_PROBE_BYTES];
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = loop_clock_ms() + timeout_ms;
 	struct payload_response r;
 	char req[1024];
 	size_t got = 0;

@@ -40,10 +40,7 @@ number(const char *p, size_t n, uint64_t max, uint64_t *out)
 
 	if (n == 0 || n >= sizeof(digits))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-	memcpy(digits, p, n);
+	memcpy(digits, p, n);     /* parse_u64 refuses anything but digits */
 	digits[n] = '\0';
 	return parse_u64(digits, 0, max, out);
 }

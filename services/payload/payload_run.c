@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "common/buf.h"
 #include "common/child.h"
 #include "common/log.h"
 #include "common/loop.h"
@@ -35,24 +36,18 @@ struct payload_run {
 
 /* ---- the child ---- */
 
-/* /iso/NAME/BASEDIR/x86_64/ROOTFS, bytes outside [A-Za-z0-9._~/-] as %XX. */
+/* /iso/NAME/BASEDIR/x86_64/ROOTFS as a URL's path (out: size bytes). */
 static void
 rootfs_path(const struct archiso *a, char *out, size_t size)
 {
 	char raw[VFS_MAX_PATH];
-	size_t o = 0;
+	struct buf b;
 
 	snprintf(raw, sizeof(raw), "/iso/%s/%s/x86_64/%s", a->name, a->basedir, a->rootfs);
-	for (const char *p = raw; *p && o + 4 < size; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("._~/-", c) != NULL)
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
-	}
-	out[o] = '\0';
+	buf_init(&b);
+	buf_url_path(&b, raw);
+	snprintf(out, size, "%s", buf_failed(&b) || b.data == NULL ? "" : b.data);
+	buf_free(&b);
 }
 
 static void

@@ -242,14 +242,8 @@ static void tell_status(struct serve *s);
 static void
 check_payload(struct serve *s)
 {
-	struct payload_url urls[PAYLOAD_MAX_URLS];
-	size_t n = 0;
-	char why[256];
-
-	for (size_t i = 0; i < s->cfg.n_payload_url; i++)
-		if (payload_url_parse(s->cfg.payload_url[i], &urls[n], why, sizeof(why)) == 0)
-			n++;
-	payload_check_start(&s->payload, &s->loop, s->vfs, urls, n);
+	payload_check_start(&s->payload, &s->loop, s->vfs, s->cfg.payload_url,
+	    s->cfg.n_payload_url);
 }
 
 /* ---- who boots ---- */

@@ -98,7 +98,6 @@ static int
 set_payload_url(struct settings *s, const struct key *k, const char *v, char *err,
     size_t errlen)
 {
-	struct payload_url u;
 	char why[200];
 
 	(void)k;
@@ -106,11 +105,11 @@ set_payload_url(struct settings *s, const struct key *k, const char *v, char *er
 		snprintf(err, errlen, "payload-url: more than %d given", PAYLOAD_MAX_URLS);
 		return -1;
 	}
-	if (payload_url_parse(v, &u, why, sizeof(why)) != 0) {
+	if (payload_url_parse(v, &s->payload_url[s->n_payload_url], why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "payload-url: %s", why);
 		return -1;
 	}
-	memcpy(s->payload_url[s->n_payload_url++], u.text, strlen(u.text) + 1);
+	s->n_payload_url++;
 	return 0;
 }
 
@@ -495,7 +494,7 @@ static void
 print_payload_url(const struct settings *s, const struct key *k, size_t item, struct buf *out)
 {
 	(void)k;
-	buf_puts(out, s->payload_url[item]);
+	buf_puts(out, s->payload_url[item].text);
 }
 
 static void

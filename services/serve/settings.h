@@ -71,8 +71,8 @@ struct settings {
 	size_t n_share;
 	char archinstall[SETTINGS_MAX_ARCHINSTALL][18]; /* MACs, or "all" */
 	size_t n_archinstall;
-	/* Caches or mirrors clients load ISO files from (payload.h), checked. */
-	char payload_url[PAYLOAD_MAX_URLS][PAYLOAD_MAX_URL];
+	/* Caches or mirrors clients load ISO files from (payload.h), parsed. */
+	struct payload_url payload_url[PAYLOAD_MAX_URLS];
 	size_t n_payload_url;
 };
 

@@ -314,15 +314,16 @@ static void
 clients(struct buf *b, const struct status *st, uint64_t now)
 {
 	size_t idx[STATUS_MAX_CLIENTS], n = status_order(st, idx, STATUS_MAX_CLIENTS, now), live = 0;
+	size_t not_come;
 
 	for (size_t i = 0; i < n; i++)
 		live += st->c[idx[i]].phase >= STATUS_PHASE_LIVE;
 	buf_printf(b, "<h2>Clients: %zu &middot; %zu live &middot; %zu booting</h2>\n", n, live,
 	    n - live);
-	if (status_not_come(st, now) > 0)
+	if ((not_come = status_not_come(st, now)) > 0)
 		buf_printf(b, "<div class=\"small\">%zu more got this server's offer and never "
 		    "came for the boot file: another boot server answered them, or they cannot "
-		    "reach this one.</div>\n", status_not_come(st, now));
+		    "reach this one.</div>\n", not_come);
 	if (n == 0) {
 		buf_puts(b, "<div class=\"empty\">No client yet: power on a machine with network "
 		    "boot (PXE) on this network.</div>\n");

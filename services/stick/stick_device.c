@@ -82,21 +82,21 @@ stick_mount_on(const char *mountinfo, size_t len, const dev_t *devs, size_t n, c
 	return 0;
 }
 
-/* The contents of a small text file (NUL-terminated in buf), or -1. */
+/* A small text file, NUL-terminated in buf (cut at size - 1 bytes): its
+ * length, or -1. */
 static ssize_t
 slurp(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t have = 0;
-	ssize_t r;
+	size_t len = 0;
+	int rc;
 
 	if (fd < 0)
 		return -1;
-	while (have + 1 < size && (r = read(fd, buf + have, size - 1 - have)) > 0)
-		have += (size_t)r;
+	rc = read_all(fd, buf, size - 1, &len);
 	close(fd);
-	buf[have] = '\0';
-	return (ssize_t)have;
+	buf[len] = '\0';
+	return rc < 0 ? -1 : (ssize_t)len;
 }
 
 /* Does /sys/dev/block/MAJ:MIN/holders list anything (dm, md)? */

@@ -235,14 +235,36 @@ defer(struct builder *b, const char *path, const char *key)
 	return 1;
 }
 
+/*
+ * May ISO vi (its verdict line key) be served: 1; -1 refused (why in
+ * err); 0 left to the background check (a reload).  Its entries are read
+ * every time; its root image is hashed only without a verdict, kept in
+ * the state dir or reached by the background check (*cached: there was).
+ */
+static int
+vet(struct builder *b, struct vfs_iso *vi, const char *path, const char *key, int *cached,
+    char *err, size_t errlen)
+{
+	int known = verdict_known(b, key) ? 1 : judged(b, key, err, errlen);
+
+	*cached = known > 0;
+	if (archiso_load(vi->arch, vi->img, path, note_to_log, b, err, errlen) != 0 || known < 0)
+		return -1;
+	if (known > 0)
+		return 1;
+	if (defer(b, path, key))
+		return 0;
+	return archiso_verify(vi->arch, err, errlen) == 0 ? 1 : -1;
+}
+
 static void
 add_iso(struct builder *b, const char *path)
 {
 	struct vfs *v = b->v;
 	struct vfs_iso *vi;
-	char err[512] = "", key[VFS_MAX_PATH + 64];
+	char err[512], key[VFS_MAX_PATH + 64];
 	struct stat st;
-	int cached;
+	int cached = 0, fit = 0;
 
 	if (v->n_isos == b->cap_isos) {
 		size_t n = b->cap_isos ? b->cap_isos * 2 : 4;
@@ -266,13 +288,9 @@ add_iso(struct builder *b, const char *path)
 	if (fstat(iso_fd(vi->img), &st) != 0)
 		memset(&st, 0, sizeof(st));
 	verdict_key(&st, path, key, sizeof(key));
-	cached = verdict_known(b, key) || judged(b, key, err, sizeof(err)) > 0;
 	vi->arch = malloc(sizeof(*vi->arch));
-	if (vi->arch == NULL ||
-	    archiso_load(vi->arch, vi->img, path, note_to_log, b, err, sizeof(err)) != 0 ||
-	    (!cached && (judged(b, key, err, sizeof(err)) < 0 || defer(b, path, key) ||
-	    archiso_verify(vi->arch, err, sizeof(err)) != 0))) {
-		if (vi->arch == NULL || err[0] != '\0')
+	if (vi->arch == NULL || (fit = vet(b, vi, path, key, &cached, err, sizeof(err))) <= 0) {
+		if (vi->arch == NULL || fit < 0)
 			refuse(b, path, vi->arch == NULL ? "out of memory" : err);
 		free(vi->arch);
 		iso_close(vi->img);
