@@ -54,7 +54,7 @@ static const struct command commands[] = {
 	{ "clients", "the running server's client rules and boot-once records", clients_main },
 	{ "top", "full-screen dashboard of the running server's clients", top_main },
 	{ "support", "the running server's support bundle (.tar.gz) to standard output", support_main },
-	{ "stick", "write the image onto a stick, grow its partition table (write, grow)", stick_cli_main },
+	{ "stick", "write the image onto a stick, grow its partition table, make its FAT (write, grow, mkfs)", stick_cli_main },
 };
 
 static void

@@ -37,7 +37,12 @@ static inline uint64_t load_le64(const unsigned char *p)
 {
 	return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
 }
-/* Little-endian stores, for on-disk formats we write (GPT). */
+/* Little-endian stores, for on-disk formats we write (GPT, FAT). */
+static inline void store_le16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
 static inline void store_le32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)

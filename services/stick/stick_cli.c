@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "stick/stick.h"
 #include "stick/stick_cli.h"
 #include "stick/stick_device.h"
+#include "stick/stick_fat.h"
 
 /* Linux's BLKPG (include/uapi/linux/blkpg.h): musl has no kernel headers,
  * and this is a stable ABI. */
@@ -41,6 +43,12 @@ struct stick_blkpg_part {
 static const char stick_usage[] =
     "usage: pxestick stick grow [--label LABEL] DEVICE-OR-IMAGE\n"
     "       pxestick stick write IMAGE DEVICE\n"
+    "       pxestick stick mkfs [--label LABEL] [--serial HEX] PARTITION\n"
+    "\n"
+    "mkfs: make an empty FAT32 filesystem (label PXESTICK by default) that fills\n"
+    "PARTITION (a block device, refused while mounted, or a file); the data\n"
+    "region starts on a 1 MiB boundary, clusters are sized as Windows sizes\n"
+    "them.  What the partition held is gone.\n"
     "\n"
     "write: put the appliance image (a raw .img) on a stick and grow its table,\n"
     "in one go.  A DEVICE that is a partition, is mounted (or holds /: the\n"
@@ -58,7 +66,8 @@ static const char stick_usage[] =
     "that already hold what they should are not written: on a grown stick it\n"
     "writes nothing.\n"
     "Exit status: 0 grown or nothing to do, 1 no valid table or it cannot grow,\n"
-    "2 usage or I/O error.\n"
+    "2 usage or I/O error.  mkfs: 0 made, 1 refused (mounted or in use, too\n"
+    "small for FAT32), 2 usage or I/O error.\n"
     "PXESTICK_STICK_STOP_AFTER=N (for tests): exit with status 3 right after the\n"
     "Nth write and its fsync, as a power cut would.\n";
 
@@ -422,6 +431,165 @@ out:
 	return rc;
 }
 
+/* ---- mkfs ---- */
+
+#define ZERO_CHUNK (1u << 20)
+
+/* The partition's first LBA, for the boot sector (0 for a file). */
+static uint64_t
+partition_start(const struct stat *st)
+{
+	char path[96], buf[32];
+	uint64_t start = 0;
+	int fd;
+	ssize_t n;
+
+	if (!S_ISBLK(st->st_mode))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/start", major(st->st_rdev),
+	    minor(st->st_rdev));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (parse_u64(buf, 0, UINT64_MAX, &start) != 0)
+			start = 0;
+	}
+	return start;
+}
+
+/* Zeros over sectors [first, first + count). */
+static int
+zero_sectors(int fd, uint64_t first, uint64_t count)
+{
+	static const uint8_t zero[ZERO_CHUNK];
+	uint64_t off = first * FAT_SECTOR, end = (first + count) * FAT_SECTOR;
+
+	while (off < end) {
+		size_t n = end - off < ZERO_CHUNK ? (size_t)(end - off) : ZERO_CHUNK;
+
+		if (pwrite_all(fd, zero, n, off) != 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static int
+put_sector(int fd, uint64_t lba, const uint8_t *b)
+{
+	return pwrite_all(fd, b, FAT_SECTOR, lba * FAT_SECTOR);
+}
+
+/*
+ * Write the filesystem l onto fd.  The boot sector last: until it is
+ * there the partition holds no filesystem anyone mounts (the first write
+ * clears the old one), never half a new one.
+ */
+static int
+mkfs_write(int fd, const struct fat32_layout *l)
+{
+	uint8_t boot[FAT_SECTOR], info[FAT_SECTOR], sec[FAT_SECTOR];
+	struct tm tm;
+	time_t now = time(NULL);
+	uint16_t date = 1u << 5 | 1u, tod = 0;   /* 1980-01-01 00:00 */
+
+	if (gmtime_r(&now, &tm) != NULL && tm.tm_year >= 80 && tm.tm_year < 80 + 128) {
+		date = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+		tod = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+	}
+	if (zero_sectors(fd, 0, fat32_data_start(l)) != 0 || fsync(fd) != 0)
+		return -1;
+	fat32_fat_sector(sec);
+	if (put_sector(fd, fat32_fat_start(l, 0), sec) != 0 ||
+	    put_sector(fd, fat32_fat_start(l, 1), sec) != 0)
+		return -1;
+	/* The root directory: its one cluster, the label in its first entry. */
+	if (zero_sectors(fd, fat32_data_start(l), l->spc) != 0)
+		return -1;
+	fat32_root_sector(l, date, tod, sec);
+	if (put_sector(fd, fat32_data_start(l), sec) != 0)
+		return -1;
+	fat32_fsinfo_sector(l, info);
+	fat32_boot_sector(l, boot);
+	if (put_sector(fd, FAT32_FSINFO_SECTOR, info) != 0 ||
+	    put_sector(fd, FAT32_BACKUP_FSINFO, info) != 0 ||
+	    put_sector(fd, FAT32_BACKUP_BOOT, boot) != 0 || fsync(fd) != 0)
+		return -1;
+	return put_sector(fd, 0, boot) != 0 || fsync(fd) != 0 ? -1 : 0;
+}
+
+static int
+cmd_mkfs(int argc, char **argv)
+{
+	const char *label = STICK_DATA_LABEL, *path = NULL, *why;
+	struct fat32_layout l;
+	uint32_t serial = (uint32_t)time(NULL) ^ (uint32_t)getpid() * 2654435761u;
+	char name[256];
+	struct stat st;
+	uint64_t sectors, v;
+	int fd, is_blk, rc = EXIT_BAD;
+
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--label") == 0 && a + 1 < argc) {
+			label = argv[++a];
+		} else if (strcmp(argv[a], "--serial") == 0 && a + 1 < argc) {
+			char *end;
+
+			errno = 0;
+			v = strtoull(argv[++a], &end, 16);
+			if (errno != 0 || *end != '\0' || end == argv[a] || v > 0xFFFFFFFFu)
+				return usage_error("--serial takes up to 8 hex digits");
+			serial = (uint32_t)v;
+		} else if (argv[a][0] == '-') {
+			return usage_error("unknown option (see --help)");
+		} else if (path == NULL) {
+			path = argv[a];
+		} else {
+			return usage_error("mkfs takes one PARTITION");
+		}
+	}
+	if (path == NULL)
+		return usage_error("mkfs takes one PARTITION");
+	/* The label is checked before anything is opened. */
+	if (fat32_label(l.label, label) != 0)
+		return usage_error(FAT32_LABEL_RULE);
+	log_escape(name, sizeof(name), path, strlen(path));
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, strerror(errno));
+		return EXIT_BAD;
+	}
+	/* O_EXCL on a block device: the kernel refuses it while mounted. */
+	fd = open(path, O_RDWR | O_CLOEXEC | (S_ISBLK(st.st_mode) ? O_EXCL : 0));
+	if (fd < 0) {
+		fprintf(stderr, "pxestick stick: %s: %s%s\n", name, strerror(errno),
+		    errno == EBUSY ? " (mounted or in use)" : "");
+		return errno == EBUSY ? EXIT_REFUSED : EXIT_BAD;
+	}
+	if (disk_sectors(fd, name, &is_blk, &sectors) != 0)
+		goto out;
+	if (fat32_layout(sectors, partition_start(&st), serial, label, &l, &why) != 0) {
+		fprintf(stderr, "pxestick stick: %s: %s\n", name, why);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (mkfs_write(fd, &l) != 0) {
+		fprintf(stderr, "pxestick stick: %s: writing the filesystem: %s\n", name,
+		    strerror(errno));
+		goto out;
+	}
+	printf("%s: FAT32 made, label %.*s: %llu MiB, %u clusters of %u bytes\n", name,
+	    (int)strcspn(l.label, " "), l.label, (unsigned long long)l.sectors / 2048, l.clusters,
+	    l.spc * FAT_SECTOR);
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 int
 stick_cli_main(int argc, char **argv)
 {
@@ -437,5 +605,7 @@ stick_cli_main(int argc, char **argv)
 		return cmd_grow(argc - 1, argv + 1);
 	if (strcmp(argv[1], "write") == 0)
 		return cmd_write(argc - 1, argv + 1);
+	if (strcmp(argv[1], "mkfs") == 0)
+		return cmd_mkfs(argc - 1, argv + 1);
 	return usage_error("unknown stick command");
 }
