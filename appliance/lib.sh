@@ -204,6 +204,291 @@ stick_mount() {
 		mount -t exfat -o ro,noatime,fmask=0133,dmask=0022 "$1" "$STICK" 2>>"$RUN/boot.log"
 }
 
+# ---- first boot on a larger stick: the data partition grows ------------------
+#
+# The image is small; the stick it was written to is usually larger.  At
+# the first boot the data partition (labelled $LABEL, the last on the disk)
+# is grown to fill the stick and its FAT32 made anew -- a FAT cannot grow in
+# place -- with the files it held put back.  Power-cut safe:
+#   1. the files are copied to the boot partition ($BOOT_LABEL) into
+#      $GROW_DIR, flushed, then $GROW_MARK is written and flushed
+#   2. `pxestick stick grow` (itself safe to cut: docs/STICK.md)
+#   3. `pxestick stick mkfs` the data partition, the files copied back
+#   4. $GROW_MARK removed and flushed, then $GROW_DIR
+# A boot that finds $GROW_MARK redoes 2-4 from the copy, which is whole; one
+# that finds $GROW_DIR without the mark removes it (a cut in 1 or 4: the
+# data partition was not yet or no longer touched).
+BOOT_LABEL=${BOOT_LABEL:-PXEBOOT}
+BOOTMNT=$ROOT/mnt/boot
+GROW_DIR=pxestick-grow
+GROW_MARK=pxestick-grow.todo
+
+# disk_of DEV: the whole disk a partition belongs to (/dev/NAME).
+disk_of() {
+	p=$(readlink -f "$ROOT/sys/class/block/${1##*/}" 2>/dev/null) &&
+		[ -f "$p/partition" ] && printf '/dev/%s\n' "$(basename "$(dirname "$p")")"
+}
+
+# sectors DEV [start]: the size (or first LBA) of a disk or partition in
+# 512-byte sectors, from sysfs.
+sectors() {
+	cat "$ROOT/sys/class/block/${1##*/}/${2:-size}" 2>/dev/null
+}
+
+# mib_of DEV: its size in MiB ("?" when sysfs does not say).
+mib_of() {
+	g_s=$(sectors "$1")
+	case $g_s in '' | *[!0-9]*) echo "?" ;; *) echo $((g_s / 2048)) ;; esac
+}
+
+# fat32_sectors DEV: the size its FAT32 says it has (0 when no FAT32).
+fat32_sectors() {
+	if [ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]; then
+		od -An -tu4 -j32 -N4 "$1" | tr -d ' '
+	else
+		echo 0
+	fi
+}
+
+# part_gap DISK DEV: g_gap, the sectors between the partition's end and
+# the disk's, and g_size, the partition's; fails when sysfs does not say.
+part_gap() {
+	g_dsz=$(sectors "$1") g_start=$(sectors "$2" start) g_size=$(sectors "$2")
+	case "$g_dsz$g_start$g_size" in '' | *[!0-9]*) return 1 ;; esac
+	g_gap=$((g_dsz - g_start - g_size))
+}
+
+# grow_needed DISK DEV: DEV holds a FAT32 (a partition reformatted as
+# exFAT on a desktop is left alone), and the partition stops short of the
+# stick's end (by more than the 1 MiB alignment and the backup GPT) or its
+# FAT32 short of the partition's end.
+# (sh has no local variables: these functions' names start with g_, as
+# the boot script's never do.)
+grow_needed() {
+	g_fs=$(fat32_sectors "$2")
+	case $g_fs in '' | *[!0-9]*) return 1 ;; esac
+	[ "$g_fs" -gt 0 ] || return 1
+	part_gap "$1" "$2" || return 1
+	[ "$g_gap" -gt 4096 ] || [ $((g_size - g_fs)) -gt 2048 ]
+}
+
+# grow_pause STEP: a test stops here (pxestick.growstop=STEP) and is killed,
+# as a power cut would.
+grow_pause() {
+	[ "$(cmdline_get growstop "")" = "$1" ] || return 0
+	sync
+	say "stick: stopped before $1 (pxestick.growstop): cut the power now"
+	while :; do sleep 3600; done
+}
+
+# stick_grow DEV: grow the data partition DEV when the stick is larger, or
+# finish a growth a power cut interrupted.  Says what it did; never fails
+# the boot (the data partition is left as it was when it cannot grow).
+stick_grow() {
+	g_disk=$(disk_of "$1") || return 0
+	g_boot=$(findfs "LABEL=$BOOT_LABEL" 2>/dev/null) || return 0
+	[ "$(disk_of "$g_boot")" = "$g_disk" ] || return 0  # an older one-partition stick
+	mkdir -p "$BOOTMNT"
+	mount -t vfat -o rw,noatime,quiet "$g_boot" "$BOOTMNT" 2>>"$RUN/boot.log" || return 0
+	if [ -f "$BOOTMNT/$GROW_MARK" ]; then
+		field stick "a power cut interrupted the growth of $1: finishing it"
+		grow_finish "$g_disk" "$1"
+	else
+		if [ -d "$BOOTMNT/$GROW_DIR" ]; then
+			rm -rf "${BOOTMNT:?}/$GROW_DIR"
+			sync
+		fi
+		! grow_needed "$g_disk" "$1" || grow_start "$g_disk" "$1"
+	fi
+	umount "$BOOTMNT" 2>/dev/null
+	return 0
+}
+
+# grow_start DISK DEV: step 1 (the copy), then the rest.
+grow_start() {
+	g_t0=$(date +%s)
+	field stick "$2 is $(mib_of "$2") MiB on a $(mib_of "$1") MiB stick: growing it to fill the stick"
+	mount -t vfat -o ro,noatime "$2" "$STICK" 2>>"$RUN/boot.log" || {
+		say "          NOT GROWN: $2 cannot be mounted: $(tail -n 1 "$RUN/boot.log")"
+		return 0
+	}
+	g_need=$(du -sk "$STICK" | cut -f1)
+	g_free=$(df -k "$BOOTMNT" | awk 'NR == 2 { print $4 }')
+	if [ "${g_need:-0}" -ge $((${g_free:-0} - 1024)) ]; then
+		say "          NOT GROWN: its files (${g_need} KiB) do not fit on the boot partition"
+		say "          (${g_free} KiB free) while it is remade; the stick stays as it is"
+		umount "$STICK"
+		return 0
+	fi
+	mkdir -p "$BOOTMNT/$GROW_DIR" &&
+		cp -pR "$STICK/." "$BOOTMNT/$GROW_DIR/" 2>>"$RUN/boot.log" && sync
+	g_rc=$?
+	umount "$STICK"
+	if [ "$g_rc" -ne 0 ]; then
+		say "          NOT GROWN: copying its files aside failed: $(tail -n 1 "$RUN/boot.log")"
+		rm -rf "${BOOTMNT:?}/$GROW_DIR"
+		return 0
+	fi
+	echo "$g_t0" >"$BOOTMNT/$GROW_MARK" && sync
+	grow_finish "$1" "$2"
+}
+
+# grow_finish DISK DEV: steps 2-4, from the copy on the boot partition.
+grow_finish() {
+	g_t0=$(head -n 1 "$BOOTMNT/$GROW_MARK" 2>/dev/null)
+	grow_pause table
+	if ! "$PXESTICK" stick grow "$1" >>"$RUN/boot.log" 2>&1; then
+		say "          NOT GROWN: $(tail -n 1 "$RUN/boot.log")"
+		grow_undo
+		return 0
+	fi
+	# The kernel was told the new size (BLKPG); if it was not, it reads the
+	# table at the next boot, which finds the mark and goes on from here.
+	part_gap "$1" "$2" || g_gap=0
+	if [ "$g_gap" -gt 4096 ]; then
+		if ! grep -q '^rebooted' "$BOOTMNT/$GROW_MARK"; then
+			echo rebooted >>"$BOOTMNT/$GROW_MARK" && sync
+			say "          the kernel still sees the old partition size: restarting"
+			umount "$BOOTMNT"
+			reboot -f
+		fi
+		say "          NOT GROWN: the kernel does not see the new partition size"
+		grow_undo
+		return 0
+	fi
+	grow_pause mkfs
+	if ! "$PXESTICK" stick mkfs --label "$LABEL" "$2" >>"$RUN/boot.log" 2>&1; then
+		say "          FAILED to make the new filesystem: $(tail -n 1 "$RUN/boot.log")"
+		say "          the files are kept on the boot partition; the next boot tries again"
+		return 0
+	fi
+	grow_pause copy
+	if ! mount -t vfat -o rw,noatime,quiet "$2" "$STICK" 2>>"$RUN/boot.log" ||
+		! cp -pR "$BOOTMNT/$GROW_DIR/." "$STICK/" 2>>"$RUN/boot.log" || ! sync; then
+		say "          FAILED to put the files back: $(tail -n 1 "$RUN/boot.log")"
+		say "          they are kept on the boot partition; the next boot tries again"
+		umount "$STICK" 2>/dev/null
+		return 0
+	fi
+	umount "$STICK"
+	rm -f "$BOOTMNT/$GROW_MARK" && sync
+	rm -rf "${BOOTMNT:?}/$GROW_DIR" && sync
+	g_t1=$(date +%s)
+	case $g_t0 in '' | *[!0-9]*) g_t0=$g_t1 ;; esac
+	say "          grown to $(mib_of "$2") MiB in $((g_t1 - g_t0)) s, its files kept"
+}
+
+# grow_undo: the data partition was not touched: drop the copy.
+grow_undo() {
+	rm -f "$BOOTMNT/$GROW_MARK" && sync
+	rm -rf "${BOOTMNT:?}/$GROW_DIR" && sync
+}
+
+# ---- ISOs on other sticks (appliance/extra-stick) ------------------------------
+EXTRA=$ROOT/mnt/extra
+
+# conf_add_isos: the stick's ISO folders as `iso =` lines of pxestick's
+# config (unless pxestick.conf names its own): in the config, not on the
+# command line, so that a stick plugged later can add its own and SIGHUP
+# them in (a command line --iso would replace the config's list).
+conf_add_isos() {
+	touch "$RUN/pxestick.conf"     # also when empty: what extra-stick adds is read
+	conf_has "$RUN/pxestick.conf" iso && return 0
+	{
+		[ ! -d "$STICK/isos" ] || echo "iso = isos"
+		[ -z "$(isos_list "$STICK")" ] || echo "iso = ."
+	} >>"$RUN/pxestick.conf"
+}
+
+# main_disk: the disk the appliance's own stick is on (nothing when none).
+main_disk() {
+	g_main=$(awk -v m="$STICK" '$2 == m { print $1 }' "$ROOT/proc/mounts" 2>/dev/null | head -n 1)
+	[ -n "$g_main" ] && disk_of "$g_main"
+}
+
+# pxestick_reload: SIGHUP to the running pxestick (the config and ISOs
+# read again; verification off the loop).
+pxestick_reload() {
+	g_pid=$(cat "$RUN/pxestick.pid" 2>/dev/null)
+	[ -n "$g_pid" ] && kill -HUP "$g_pid" 2>/dev/null
+}
+
+# fs_type DEV: vfat or exfat from the boot sector, or nothing (a mount
+# tried on anything else fills the console with the kernel's complaints).
+fs_type() {
+	if [ "$(dd if="$1" bs=1 skip=3 count=5 2>/dev/null)" = EXFAT ]; then
+		echo exfat
+	elif [ "$(dd if="$1" bs=1 skip=82 count=3 2>/dev/null)" = FAT ] ||
+		[ "$(dd if="$1" bs=1 skip=54 count=3 2>/dev/null)" = FAT ]; then
+		echo vfat
+	fi
+}
+
+# has_parts DEV: a whole disk with partitions (taken through those).
+has_parts() {
+	ls -d "$ROOT/sys/class/block/${1##*/}/${1##*/}"* >/dev/null 2>&1
+}
+
+# extra_add DEV MNT [TRIES]: DEV's ISOs served, when it has any and is not
+# the appliance's own stick.  TRIES (default 1) mounts, a second apart: a
+# stick just plugged in may wait for its filesystem's driver.
+extra_add() {
+	grep -q " $2 " "$ROOT/proc/mounts" 2>/dev/null && return 0
+	has_parts "$1" && return 0
+	g_disk=$(disk_of "$1") || g_disk=$1      # a stick without partitions
+	[ "$g_disk" != "$(main_disk)" ] || return 0
+	g_type=$(fs_type "$1")
+	[ -n "$g_type" ] || return 0
+	mkdir -p "$2"
+	# The filesystem's driver may still be loading (hotplug): a few tries.
+	g_i=0
+	g_opt=ro,noatime,fmask=0133,dmask=0022
+	[ "$g_type" = exfat ] || g_opt=$g_opt,utf8
+	until mount -t "$g_type" -o "$g_opt" "$1" "$2" 2>/dev/null; do
+		g_i=$((g_i + 1))
+		[ "$g_i" -lt "${3:-1}" ] || { rmdir "$2"; return 0; }
+		sleep 1
+	done
+	g_lines=
+	[ -z "$(isos_list "$2/isos" 2>/dev/null)" ] || g_lines="iso = $2/isos"
+	[ -z "$(isos_list "$2")" ] || g_lines="$g_lines
+iso = $2"
+	if [ -z "$g_lines" ]; then
+		umount "$2" && rmdir "$2"
+		return 0
+	fi
+	printf '%s\n' "$g_lines" | sed '/^$/d' >>"$RUN/pxestick.conf"
+	g_n=$( { isos_list "$2/isos" 2>/dev/null; isos_list "$2"; } | wc -l)
+	say "another stick, $1: $g_n ISO(s) added (checked now, then served):"
+	{ isos_list "$2/isos" 2>/dev/null; isos_list "$2"; } | while IFS= read -r g_f; do
+		say "          ${g_f#"$EXTRA"/}"
+	done
+	pxestick_reload
+}
+
+# extra_remove DEV MNT: DEV's ISOs no longer served.
+extra_remove() {
+	grep -q " $2 " "$ROOT/proc/mounts" 2>/dev/null || return 0
+	grep -v "^iso = $2\(/isos\)\{0,1\}\$" "$RUN/pxestick.conf" >"$RUN/pxestick.conf.tmp" &&
+		mv "$RUN/pxestick.conf.tmp" "$RUN/pxestick.conf"
+	umount -l "$2" 2>/dev/null
+	rmdir "$2" 2>/dev/null
+	say "another stick, $1: removed; its ISOs are no longer served"
+	pxestick_reload
+}
+
+# extra_scan: extra_add for every disk and partition there at the end of
+# boot (the hotplug events of their arrival came before it was over), before
+# pxestick starts: what they add is in its config from the start.
+extra_scan() {
+	for g_b in "$ROOT"/sys/class/block/*; do
+		[ -e "$g_b" ] || continue
+		case ${g_b##*/} in loop* | ram* | zram* | sr* | dm-*) continue ;; esac
+		# A disk with partitions is taken through its partitions.
+		extra_add "/dev/${g_b##*/}" "$EXTRA/${g_b##*/}"
+	done
+}
+
 # ---- pxestick.conf --------------------------------------------------------
 
 # conf_clean SRC DST: copy the stick's config for pxestick, fixing what
@@ -434,10 +719,7 @@ serve_args() {
 	fi
 	# Relative to the stick, pxestick's working directory: the log then
 	# names files as the technician sees them on the stick.
-	if ! conf_has "$conf" iso; then
-		[ ! -d "$STICK/isos" ] || printf '%s\n' --iso isos
-		[ -z "$(isos_list "$STICK")" ] || printf '%s\n' --iso .
-	fi
+	# The ISO folders are in the config (conf_add_isos, extra-stick).
 	if ! conf_has "$conf" keys; then
 		k=$(keys_find)
 		[ -z "$k" ] || printf '%s\n' --keys "${k#"$STICK"/}"

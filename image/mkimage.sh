@@ -15,16 +15,19 @@
 # for truncate (e.g. 8G; the file is sparse); default: what the contents
 # need plus room for the state folder and a few updates, at least 40 MiB.
 #
-# Layout (one partition, so every OS shows it, and BIOS and UEFI boot it):
+# Layout: a boot partition the desktops hide, and the technician's
+# partition, which a first boot on a larger stick grows to fill it
+# (appliance/lib.sh stick_grow; docs/STICK.md):
 #   LBA 0        protective MBR with syslinux's gptmbr.bin boot code
-#   LBA 1-33     GPT
-#   1 MiB - end  partition 1, FAT32, label PXESTICK, attribute
-#                LegacyBIOSBootable; type Microsoft basic data
-#                (PARTTYPE=data, the default: Windows, macOS and Linux
-#                desktops show and mount it, and UEFI firmware boots
-#                \EFI\BOOT\BOOTX64.EFI from any FAT partition of a
-#                removable disk) or EFI system partition (PARTTYPE=esp:
-#                for firmware that insists; desktops then hide it)
+#   LBA 1-33     GPT: entry 1 PXESTICK, entry 2 PXEBOOT (the data partition
+#                first in the table: Windows before 10 1703 shows only a
+#                USB stick's first partition)
+#   1 MiB        partition 2 "PXEBOOT", FAT32 label PXEBOOT, EFI system
+#                partition (UEFI firmware looks there; desktops hide it),
+#                attribute LegacyBIOSBootable (gptmbr.bin boots it); at
+#                least BOOT_MIB (64) MiB: what the boot files need, and room
+#                for a copy of the technician's files while the data
+#                partition is remade at the first boot
 #     EFI/BOOT/BOOTX64.EFI          Debian's signed shim (UEFI, Secure Boot
 #                                   on or off); it runs, from its folder,
 #     EFI/BOOT/grubx64.efi          Debian's signed GRUB (mmx64.efi beside
@@ -33,6 +36,8 @@
 #                                   prefix is /EFI/debian on its partition
 #     boot/syslinux/ldlinux.sys, ldlinux.c32, syslinux.cfg   (BIOS)
 #     boot/vmlinuz, boot/initrd.img
+#   then         partition 1 "PXESTICK", FAT32 label PXESTICK, Microsoft
+#                basic data (every desktop OS mounts it), to the last MiB:
 #     isos/  authorized_keys  pxestick.conf  README.txt    (the technician's)
 #   last 33 sectors: the backup GPT
 #
@@ -68,7 +73,8 @@ done
 work=$1
 out=$2
 PXESTICK_BIN=${PXESTICK_BIN:-build/pxestick}
-PARTTYPE=${PARTTYPE:-data}
+BOOT_MIB=${BOOT_MIB:-64}
+[ "$BOOT_MIB" -ge 36 ] 2>/dev/null || die "BOOT_MIB must be at least 36 (FAT32's smallest)"
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 	SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null) || SOURCE_DATE_EPOCH=0
 fi
@@ -79,16 +85,14 @@ for f in "$work/kernel/vmlinuz" "$work/initrd.img" "$GPTMBR" \
 	"$work/efi/shimx64.efi" "$work/efi/mmx64.efi" "$work/efi/grubx64.efi"; do
 	[ -s "$f" ] || die "$f missing"
 done
-case $PARTTYPE in
-esp) ptype=C12A7328-F81F-11D2-BA4B-00A0C93EC93B ;;
-data) ptype=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7 ;;
-*) die "PARTTYPE must be esp or data" ;;
-esac
+ESP=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+DATA=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7
 
-# ---- the partition's files, staged with fixed time stamps -------------------
-stage=$work/stick
-rm -rf "$stage"
-mkdir -p "$stage/EFI/BOOT" "$stage/EFI/debian" "$stage/boot/syslinux" "$stage/isos"
+# ---- the partitions' files, staged with fixed time stamps -------------------
+stage=$work/stick/boot
+data=$work/stick/data
+rm -rf "$work/stick"
+mkdir -p "$stage/EFI/BOOT" "$stage/EFI/debian" "$stage/boot/syslinux" "$data/isos"
 cp "$work/kernel/vmlinuz" "$stage/boot/vmlinuz"
 cp "$work/initrd.img" "$stage/boot/initrd.img"
 # shim as the removable-media loader; it starts grubx64.efi from its own
@@ -126,17 +130,17 @@ LABEL pxestick
   APPEND $cmdline
 EOF
 
-cp "$top/image/stick/README.txt" "$stage/README.txt"
+cp "$top/image/stick/README.txt" "$data/README.txt"
 if [ -n "$conf" ]; then
-	cp "$conf" "$stage/pxestick.conf"
+	cp "$conf" "$data/pxestick.conf"
 else
 	sh "$top/image/stick-conf.sh" "$PXESTICK_BIN" "$top/image/conf-defaults.txt" \
-		>"$stage/pxestick.conf"
+		>"$data/pxestick.conf"
 fi
-[ -z "$keys" ] || cp "$keys" "$stage/authorized_keys"
+[ -z "$keys" ] || cp "$keys" "$data/authorized_keys"
 printf '%s\n' "$adds" | sed '/^$/d' | while IFS= read -r d; do
 	[ -e "$d" ] || die "--add $d: no such file or directory"
-	cp -RL "$d" "$stage/"
+	cp -RL "$d" "$data/"
 done
 # The ISOs are copied straight from where they are (no staging copy).
 isobytes=0
@@ -149,66 +153,92 @@ done <"$work/isos.txt"
 
 # ---- sizes -----------------------------------------------------------------
 MiB=1048576
-content=$(($(du -s -B1 --apparent-size "$stage" | cut -f1) + isobytes))
+bytes_in() { du -s -B1 --apparent-size "$1" | cut -f1; }
+mib_up() { echo $((($1 + MiB - 1) / MiB)); }
+# The boot partition: its files plus 2% for FAT and slack, plus 16 MiB
+# (a copy of a fresh stick's files during the first boot's growth, a
+# larger kernel later), at least BOOT_MIB.
+boot_mib=$(mib_up $(($(bytes_in "$stage") * 102 / 100 + 16 * MiB)))
+[ "$boot_mib" -ge "$BOOT_MIB" ] || boot_mib=$BOOT_MIB
+content=$(($(bytes_in "$data") + isobytes))
+need_mib=$(mib_up $((content + content / 50 + 2 * MiB)))
 if [ -n "$size" ]; then
 	total=$(numfmt --from=iec "${size%B}" 2>/dev/null) || die "--size $size: not a size"
+	total=$(($(mib_up "$total") * MiB))
+	data_mib=$((total / MiB - 1 - boot_mib - 1))   # the last MiB: the backup GPT
+	least=$need_mib
+	[ "$least" -ge 36 ] || least=36                # FAT32's smallest
+	[ "$data_mib" -ge "$least" ] ||
+		die "--size $size is too small: it needs at least $((boot_mib + least + 2)) MiB"
 else
-	# Contents, 2% for FAT and cluster slack, 8 MiB for state and logs.
-	total=$((content + content / 50 + 8 * MiB + 2 * MiB))
-	[ "$total" -ge $((40 * MiB)) ] || total=$((40 * MiB))
+	# Contents, 2% for FAT and cluster slack, 8 MiB for state and logs;
+	# FAT32 needs 65525 clusters: at least 36 MiB.
+	data_mib=$((need_mib + 8))
+	[ "$data_mib" -ge 36 ] || data_mib=36
+	total=$(((1 + boot_mib + data_mib + 1) * MiB))
 fi
-total=$(((total + MiB - 1) / MiB * MiB))
-start=2048                                   # sectors: 1 MiB
-nsect=$((total / 512 - start - 2048))        # the last MiB holds the backup GPT
-[ $((nsect * 512)) -ge $((content + content / 50 + 2 * MiB)) ] ||
-	die "--size $size is too small: the contents need $((content / MiB + 3)) MiB"
-# FAT32 cluster sizes as Windows formats them; FAT32 needs >= 65525 clusters.
-if [ $((nsect * 512)) -le $((260 * MiB)) ]; then spc=1
-elif [ $((nsect * 512)) -le $((8192 * MiB)) ]; then spc=8
-elif [ $((nsect * 512)) -le $((16384 * MiB)) ]; then spc=16
-elif [ $((nsect * 512)) -le $((32768 * MiB)) ]; then spc=32
-else spc=64
-fi
+boot_start=2048                              # sectors: 1 MiB
+boot_sect=$((boot_mib * 2048))
+data_start=$((boot_start + boot_sect))
+data_sect=$((data_mib * 2048))
+# FAT32 cluster sizes as Windows formats them (and pxestick stick mkfs).
+spc_for() {
+	if [ "$1" -le 532480 ]; then echo 1
+	elif [ "$1" -le 16777216 ]; then echo 8
+	elif [ "$1" -le 33554432 ]; then echo 16
+	elif [ "$1" -le 67108864 ]; then echo 32
+	else echo 64
+	fi
+}
 
-# ---- GUIDs and serial from SOURCE_DATE_EPOCH ---------------------------------
+# ---- GUIDs and serials from SOURCE_DATE_EPOCH ---------------------------------
 guid() {
 	h=$(printf 'pxestick %s %s' "$1" "$SOURCE_DATE_EPOCH" | sha256sum | cut -c1-32)
 	printf '%s-%s-4%s-8%s-%s\n' "$(echo "$h" | cut -c1-8)" "$(echo "$h" | cut -c9-12)" \
 		"$(echo "$h" | cut -c14-16)" "$(echo "$h" | cut -c18-20)" "$(echo "$h" | cut -c21-32)" |
 		tr a-f A-F
 }
-serial=$(printf 'pxestick fat %s' "$SOURCE_DATE_EPOCH" | sha256sum | cut -c1-8)
+serial() { printf 'pxestick fat %s %s' "$1" "$SOURCE_DATE_EPOCH" | sha256sum | cut -c1-8; }
 
 # ---- the disk ----------------------------------------------------------------
 rm -f "$out"
 truncate -s "$total" "$out"
+# Entry 1 is the data partition though it lies second (see the top).
 sfdisk --quiet --no-reread --no-tell-kernel "$out" <<EOF
 label: gpt
 label-id: $(guid disk)
 first-lba: 34
-start=$start, size=$nsect, type=$ptype, uuid=$(guid part), name="PXESTICK", attrs="LegacyBIOSBootable"
+start=$data_start, size=$data_sect, type=$DATA, uuid=$(guid part), name="PXESTICK"
+start=$boot_start, size=$boot_sect, type=$ESP, uuid=$(guid boot), name="PXEBOOT", attrs="LegacyBIOSBootable"
 EOF
 # gptmbr.bin: 440 bytes of boot code in front of the partition table; it
 # boots the partition marked LegacyBIOSBootable.
 dd if="$GPTMBR" of="$out" bs=440 count=1 conv=notrunc status=none
 
-img="$out@@$((start * 512))"
 export MTOOLS_SKIP_CHECK=1
-mformat -i "$img" -F -v PXESTICK -N "$serial" -T "$nsect" -H "$start" -h 64 -s 32 \
-	-c "$spc" ::
-# Directories first (sorted), then files: the same order every time.
-(cd "$stage" && find . -mindepth 1 -type d | sed 's|^\./||' | LC_ALL=C sort) |
-	while IFS= read -r d; do mmd -i "$img" "::/$d"; done
-(cd "$stage" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) |
-	while IFS= read -r f; do mcopy -i "$img" "$stage/$f" "::/$f"; done
+# fat START SECTORS LABEL DIR: format a FAT32 at START and copy DIR's tree
+# into it; directories first (sorted), then files: the same order every time.
+fat() {
+	img="$out@@$(($1 * 512))"
+	mformat -i "$img" -F -v "$3" -N "$(serial "$3")" -T "$2" -H "$1" -h 64 -s 32 \
+		-c "$(spc_for "$2")" ::
+	(cd "$4" && find . -mindepth 1 -type d | sed 's|^\./||' | LC_ALL=C sort) |
+		while IFS= read -r d; do mmd -i "$img" "::/$d"; done
+	(cd "$4" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) |
+		while IFS= read -r f; do mcopy -i "$img" "$4/$f" "::/$f"; done
+}
+fat "$boot_start" "$boot_sect" PXEBOOT "$stage"
+fat "$data_start" "$data_sect" PXESTICK "$data"
+# The ISOs are copied straight from where they are (no staging copy).
 while IFS= read -r iso; do
-	mcopy -i "$img" "$iso" "::/isos/${iso##*/}"
+	mcopy -i "$out@@$((data_start * 512))" "$iso" "::/isos/${iso##*/}"
 done <"$work/isos.txt"
 # BIOS: ldlinux.sys + ldlinux.c32 into boot/syslinux, the volume boot
 # record patched to load them (through mtools: no mount).
-syslinux --offset $((start * 512)) --directory /boot/syslinux --install "$out"
+syslinux --offset $((boot_start * 512)) --directory /boot/syslinux --install "$out"
 # syslinux patched the boot sector only: make the FAT32 backup boot sector
 # (sector 6 of the partition) the same, or fsck.fat/chkdsk find them apart.
-dd if="$out" of="$out" bs=512 skip="$start" seek=$((start + 6)) count=1 conv=notrunc status=none
+dd if="$out" of="$out" bs=512 skip="$boot_start" seek=$((boot_start + 6)) count=1 \
+	conv=notrunc status=none
 
-say "$out: $((total / MiB)) MiB, partition $((nsect / 2048)) MiB, contents $((content / MiB)) MiB"
+say "$out: $((total / MiB)) MiB: boot partition $boot_mib MiB, data partition $data_mib MiB (contents $((content / MiB)) MiB)"

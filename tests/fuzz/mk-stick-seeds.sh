@@ -37,6 +37,20 @@ gpt "$tmp/two" 72 "$id
 start=34, size=2, $t, name=\"BOOT\"
 start=36, size=3, $t, name=\"PXESTICK\", attrs=\"LegacyBIOSBootable\""
 seed two-grow 0 8192 "$tmp/two"
+# The appliance's layout (image/mkimage.sh): entry 1 PXESTICK lies after
+# entry 2, the boot partition (EFI system, LegacyBIOSBootable) -- the
+# partition to grow is physically last but not the table's last entry.
+e='type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B'
+gpt "$tmp/appliance" 72 "$id
+start=36, size=3, $t, uuid=11111111-2222-4333-8444-777777777777, name=\"PXESTICK\"
+start=34, size=2, $e, uuid=11111111-2222-4333-8444-888888888888, name=\"PXEBOOT\", attrs=\"LegacyBIOSBootable\""
+seed appliance-grow 0 8192 "$tmp/appliance"
+seed appliance-full 0 0 "$tmp/appliance"
+# PXESTICK first and the boot partition after it: nothing may grow.
+gpt "$tmp/notlast" 72 "$id
+start=34, size=2, $t, uuid=11111111-2222-4333-8444-777777777777, name=\"PXESTICK\"
+start=36, size=3, $e, uuid=11111111-2222-4333-8444-888888888888, name=\"PXEBOOT\", attrs=\"LegacyBIOSBootable\""
+seed not-last 0 8192 "$tmp/notlast"
 # A short entry array (4 entries: one sector).
 gpt "$tmp/short" 16 "label: gpt
 first-lba: 4

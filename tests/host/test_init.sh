@@ -188,8 +188,19 @@ check "keys_find: authorized_keys first" test "$(keys_find)" = "$S/authorized_ke
 net_env_write eth0 authoritative 10.99.0.1/24 ""
 printf 'menu-timeout = 3\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
-check "serve_args: config, state, files, network, ISOs and keys relative to the stick" test "$args" = \
-	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --boot-log $RUNDIR/boot.log --user _pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --iso isos --iso . --keys authorized_keys --ntp yes "
+check "serve_args: config, state, files, network and keys relative to the stick" test "$args" = \
+	"--config $RUNDIR/pxestick.conf --state $RUNDIR/state --files /usr/lib/pxestick --boot-log $RUNDIR/boot.log --user _pxestick --dhcp auto --interface eth0 --address 10.99.0.1/24 --keys authorized_keys --ntp yes "
+# The ISO folders go into the config, where a stick plugged later adds its own.
+conf_add_isos
+check "conf_add_isos: isos/ and the stick's top as iso lines of the config" sh -c \
+	'tail -n 2 "$0" | tr "\n" "|" | grep -qx "iso = isos|iso = .|"' "$RUNDIR/pxestick.conf"
+printf 'iso = mine.iso\n' >"$RUNDIR/pxestick.conf"
+conf_add_isos
+check "conf_add_isos: an iso line of pxestick.conf is left alone" test "$(grep -c '^iso' "$RUNDIR/pxestick.conf")" = 1
+rm -f "$RUNDIR/pxestick.conf"
+conf_add_isos
+check "conf_add_isos: the config exists even with no ISO folder (extra sticks add to it)" test -f "$RUNDIR/pxestick.conf"
+printf 'menu-timeout = 3\n' >"$RUNDIR/pxestick.conf"
 printf 'iso = my/arch.iso\nkeys = k.txt\n' >"$RUNDIR/pxestick.conf"
 args=$(serve_args | tr '\n' ' ')
 check "serve_args: iso and keys from pxestick.conf are left to it" test "$args" = \

@@ -11,24 +11,40 @@ export MTOOLS_SKIP_CHECK=1
 MiB=1048576
 PX=$PXESTICK_ASAN
 
-# ---- an image of the appliance's layout: GPT, one FAT partition PXESTICK ----
+# ---- an image of the appliance's layout (image/mkimage.sh's, smaller): ----
+# entry 2 PXEBOOT (EFI system partition, LegacyBIOSBootable) at 1 MiB, then
+# entry 1 PXESTICK (basic data) after it, physically last, to the last MiB:
+# the partition a write grows is not the table's last entry.
 IMG=$TMPD/image.img
+BOOT_START=2048 BOOT_SIZE=$((8 * 2048))
+DATA_START=$((BOOT_START + BOOT_SIZE)) DATA_SIZE=$((54 * 2048))
 truncate -s $((64 * MiB)) "$IMG"
 sfdisk -q "$IMG" <<EOF
 label: gpt
-start=2048, size=$((62 * 2048)), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="PXESTICK"
+start=$DATA_START, size=$DATA_SIZE, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="PXESTICK"
+start=$BOOT_START, size=$BOOT_SIZE, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="PXEBOOT", attrs="LegacyBIOSBootable"
 EOF
-mformat -i "$IMG@@$MiB" -F -v PXESTICK -T $((62 * 2048)) -h 64 -s 32 ::
+mformat -i "$IMG@@$((BOOT_START * 512))" -v PXEBOOT -T "$BOOT_SIZE" -h 64 -s 32 ::
+mformat -i "$IMG@@$((DATA_START * 512))" -F -v PXESTICK -T "$DATA_SIZE" -h 64 -s 32 ::
 head -c 3000000 /dev/urandom > "$TMPD/payload"
-mcopy -i "$IMG@@$MiB" "$TMPD/payload" ::/payload
+mcopy -i "$IMG@@$((DATA_START * 512))" "$TMPD/payload" ::/payload
+head -c 100000 /dev/urandom > "$TMPD/bootfile"
+mcopy -i "$IMG@@$((BOOT_START * 512))" "$TMPD/bootfile" ::/bootfile
 
-# judge FILE SECTORS: sfdisk finds no problem, the partition ends on the last
-# MiB boundary before the backup GPT, the file on the FAT is intact.
+# judge FILE SECTORS: sfdisk finds no problem; PXESTICK ends on the last MiB
+# boundary before the backup GPT, PXEBOOT is where it was; the files on
+# both FATs are intact.
 judge() {
 	sfdisk --verify "$1" > "$TMPD/verify" 2>&1 || { cat "$TMPD/verify"; return 1; }
-	last=$(sfdisk --json "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]["partitions"][0]; print(p["start"] + p["size"] - 1)')
-	[ "$last" = $(($2 - 2048 - 1)) ] || { echo "partition ends at $last"; return 1; }
-	mcopy -n -i "$1@@$MiB" ::/payload "$TMPD/payload.back" && cmp "$TMPD/payload" "$TMPD/payload.back"
+	data=$(gpt_part "$1" PXESTICK)
+	boot=$(gpt_part "$1" PXEBOOT)
+	[ "$data" = "$DATA_START $(($2 - 2048 - DATA_START))" ] || { echo "PXESTICK: '$data'"; return 1; }
+	[ "$boot" = "$BOOT_START $BOOT_SIZE" ] || { echo "PXEBOOT: '$boot'"; return 1; }
+	rm -f "$TMPD/payload.back" "$TMPD/bootfile.back"
+	mcopy -n -i "$1@@$((DATA_START * 512))" ::/payload "$TMPD/payload.back" &&
+		cmp "$TMPD/payload" "$TMPD/payload.back" &&
+		mcopy -n -i "$1@@$((BOOT_START * 512))" ::/bootfile "$TMPD/bootfile.back" &&
+		cmp "$TMPD/bootfile" "$TMPD/bootfile.back"
 }
 
 # ---- onto a file ----
@@ -36,7 +52,7 @@ truncate -s $((1024 * MiB)) "$TMPD/stick.img"
 $PX stick write "$IMG" "$TMPD/stick.img" > "$TMPD/w.out" 2>&1
 check "onto a 1 GiB file: written, read back, the table grown" sh -c "
 	grep -q 'MiB written and read back' '$TMPD/w.out' && grep -q 'grown' '$TMPD/w.out'"
-check "... sfdisk --verify clean, partition to the end, the file intact" judge "$TMPD/stick.img" $((1024 * 2048))
+check "... sfdisk --verify clean, PXESTICK to the end, PXEBOOT in place, the files intact" judge "$TMPD/stick.img" $((1024 * 2048))
 
 # ---- refusals that need no device ----
 check_exit "an image that is no disk image (a .zst written raw): refused" 1 \
@@ -68,13 +84,17 @@ fi
 if [ "$(id -u)" = 0 ] && command -v losetup > /dev/null && L=$(losetup -f --show "$TMPD/stick.img" 2>/dev/null); then
 	trap 'umount "$TMPD/mnt" 2>/dev/null; losetup -d $L $M $S 2>/dev/null; rm -rf "$TMPD"' EXIT INT TERM
 	truncate -s $((2048 * MiB)) "$TMPD/stick2.img"
+	# Each detached device's variable emptied: the trap must not detach
+	# a number the kernel has since given someone else.
 	losetup -d "$L"
+	L=
 	L=$(losetup -f --show "$TMPD/stick2.img")
 	$PX stick write "$IMG" "$L" > "$TMPD/l.out" 2>&1
 	check "onto a loop device over 2 GiB: written and grown" sh -c "
 		grep -q 'MiB written and read back' '$TMPD/l.out' && grep -q 'grown' '$TMPD/l.out'" 
 	losetup -d "$L"
-	check "... the device's bytes: sfdisk clean, partition to the end, the file intact" \
+	L=
+	check "... the device's bytes: sfdisk clean, PXESTICK to the end, PXEBOOT in place, the files intact" \
 		judge "$TMPD/stick2.img" $((2048 * 2048))
 	# a mounted one
 	truncate -s $((32 * MiB)) "$TMPD/ext4.img"
@@ -99,6 +119,7 @@ if [ "$(id -u)" = 0 ] && command -v losetup > /dev/null && L=$(losetup -f --show
 	S=$(losetup -f --show "$TMPD/small.img")
 	check_exit "a stick smaller than the image is refused" 1 $PX stick write "$IMG" "$S"
 	losetup -d "$M" "$S" 2>/dev/null
+	M='' S=''
 else
 	ok "loop devices # SKIP needs root and losetup"
 fi

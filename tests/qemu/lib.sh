@@ -64,7 +64,7 @@ vm_netns_ok() {
 # ovmf-sb (Secure Boot enforced, Microsoft's keys: q35 with SMM), NET user
 # or isolated.  The serial console goes to $TMPD/NAME.log
 # ($VM_LOG); writes to the image stay in a QEMU snapshot unless
-# VM_SNAPSHOT=off.
+# VM_SNAPSHOT=off.  The monitor listens on $TMPD/NAME.mon (vm_monitor).
 vm_start() {
 	name=$1 fw=$2 net=$3 img=$4
 	VM_LOG=$TMPD/$name.log
@@ -72,7 +72,8 @@ vm_start() {
 	: >"$VM_LOG"
 	mem=256
 	case $fw in ovmf*) mem=512 ;; esac
-	set -- -accel tcg -m "$mem" -display none -monitor none -no-reboot \
+	VM_MON=$TMPD/$name.mon
+	set -- -accel tcg -m "$mem" -display none -monitor "unix:$VM_MON,server,nowait" -no-reboot \
 		-serial "file:$VM_LOG" -pidfile "$VM_PIDFILE" \
 		-drive "if=none,id=stick,format=${VM_FORMAT:-raw},file=$img,snapshot=${VM_SNAPSHOT:-on}"
 	# The disk: a USB stick, or (VM_BUS=pvscsi) a VMware guest's disk.
@@ -117,6 +118,28 @@ vm_start() {
 		;;
 	*) return 1 ;;
 	esac
+}
+
+# vm_monitor COMMAND: one command to the running QEMU's monitor (its
+# answer on stdout): devices plugged in and pulled out while it runs.
+vm_monitor() {
+	python3 - "$VM_MON" "$1" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+def drain():
+    out = b""
+    try:
+        while b"(qemu)" not in out.split(b"\n")[-1]:
+            out += s.recv(4096)
+    except socket.timeout:
+        pass
+    return out
+drain()
+s.sendall(sys.argv[2].encode() + b"\n")
+sys.stdout.write(drain().decode(errors="replace").replace("\r", ""))
+EOF
 }
 
 # vm_wait PATTERN: wait until the console has a line matching PATTERN (grep

@@ -16,6 +16,12 @@
 #             image must come from the cache, pxestick sending it once
 #             (authoritative scenarios: the cache needs the appliance's
 #             fixed address)
+#   stick=grown|built  from here on the appliance's stick is the generic
+#             image (as make release makes it) on an 8 GiB disk, booted
+#             once so that it grows its data partition, then given the
+#             ISOs, the key and the settings with mtools -- as a
+#             technician copies them on from a desktop (grown); or the
+#             image built with them (built, the default)
 #   MODE      authoritative (the bridge has no other DHCP server),
 #             proxy (dnsmasq on the bridge hands out the addresses) or
 #             proxy2 (the same with two appliances on the bridge: each
@@ -104,7 +110,7 @@ ISO_NAME=$(basename "$ISO" .iso)
 	case " $* " in *"/bootonce"*) printf 'boot-once = yes\n' ;; esac
 	n=0
 	for sc in "$@"; do
-		case $sc in efi-boot=* | cache=*) continue ;; esac
+		case $sc in efi-boot=* | cache=* | stick=*) continue ;; esac
 		for row in $(echo "${sc#*:}" | tr '+' ' '); do
 			n=$((n + 1))
 			entry=
@@ -131,6 +137,10 @@ appliance_image() {
 	cp "$TMPD/stick.conf.base" "$TMPD/stick.conf"
 	[ -z "${1:-}" ] || printf 'efi-boot = %s\n' "$1" >> "$TMPD/stick.conf"
 	[ "$NB_CACHE" = on ] && printf 'payload-url = http://10.99.0.2:8080\n' >> "$TMPD/stick.conf"
+	if [ "$NB_STICK" = grown ]; then
+		grown_image
+		return
+	fi
 	# shellcheck disable=SC2086
 	PXESTICK_BIN=$PXESTICK sh image/mkimage.sh $isos --keys "$TMPD/key.pub" \
 		--conf "$TMPD/stick.conf" \
@@ -139,6 +149,7 @@ appliance_image() {
 		  sed 's/^/# /' "$TMPD/mkimage.log"; summary; exit 1; }
 }
 NB_CACHE=off
+NB_STICK=built
 appliance_image
 EFI_BOOT=snponly.efi
 RAM=$(nb_ram_for "$ISO")
@@ -562,6 +573,49 @@ scenario() {
 	done
 }
 
+# grown_image: the generic image on an 8 GiB disk, booted once alone (it
+# grows its data partition), then the stick's files copied in with mtools.
+grown_image() {
+	img=$TMPD/appliance.img
+	export MTOOLS_SKIP_CHECK=1
+	if ! PXESTICK_BIN=$PXESTICK sh image/mkimage.sh "$BUILD/image" "$img" > "$TMPD/mkimage.log" 2>&1 ||
+		! truncate -s 8G "$img"; then
+		not_ok "netboot: the generic image on an 8 GiB disk"
+		sed 's/^/# /' "$TMPD/mkimage.log"; summary; exit 1
+	fi
+	: > "$TMPD/grow.log"
+	"$QEMU" -accel tcg -m 256 -display none -monitor none -no-reboot \
+		-serial "file:$TMPD/grow.log" -drive "if=none,id=stick,format=raw,file=$img" \
+		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,removable=on \
+		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
+		> "$TMPD/grow.log.qemu" 2>&1 &
+	qpid=$! i=0
+	until grep -q 'pxestick: serving' "$TMPD/grow.log" || [ $i -ge 600 ]; do
+		sleep 0.5; i=$((i + 1))
+	done
+	kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
+	if grep -q 'grown to 8126 MiB' "$TMPD/grow.log"; then
+		ok "netboot: the generic image's first boot grew it: $(grep -o 'grown to .*' "$TMPD/grow.log" | tr -d '\r')"
+	else
+		not_ok "netboot: the generic image's first boot grew it"
+		tail -n 20 "$TMPD/grow.log" | sed 's/^/# /'; summary; exit 1
+	fi
+	s=$(sfdisk -d "$img" | sed -n 's/.*start= *\([0-9]*\),.*name="PXESTICK".*/\1/p')
+	d="$img@@$((s * 512))"
+	# shellcheck disable=SC2086
+	set -- $isos
+	while [ $# -ge 2 ]; do
+		case $1 in
+		--iso) mcopy -i "$d" "$2" "::/isos/${2##*/}" || return 1 ;;
+		--add) mcopy -s -i "$d" "$2" :: || return 1 ;;
+		esac
+		shift 2
+	done
+	mcopy -o -i "$d" "$TMPD/key.pub" ::/authorized_keys &&
+		mcopy -o -i "$d" "$TMPD/stick.conf" ::/pxestick.conf || return 1
+	echo "# the stick: the generic image grown on 8 GiB, $(mdir -/ -b -i "$d" :: | wc -l) files copied on with mtools"
+}
+
 NB_ROW_N=0
 for sc in "$@"; do
 	case $sc in
@@ -569,6 +623,11 @@ for sc in "$@"; do
 		EFI_BOOT=${sc#efi-boot=}
 		appliance_image "$EFI_BOOT"
 		echo "# from here on: efi-boot = $EFI_BOOT"
+		continue ;;
+	stick=grown | stick=built)
+		NB_STICK=${sc#stick=}
+		appliance_image "$EFI_BOOT"
+		echo "# from here on: stick $NB_STICK"
 		continue ;;
 	cache=on | cache=off)
 		NB_CACHE=${sc#cache=}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The appliance image boots under QEMU (TCG, 256 MiB, the image as a USB
 # stick) on SeaBIOS and on OVMF to "pxestick: serving", and its console
-# says what a technician needs.  Seven boots (BIOS: syslinux; UEFI:
+# says what a technician needs.  Sixteen boots (BIOS: syslinux; UEFI:
 # Debian's signed shim, then its signed GRUB, then the signed kernel):
 #
 #   seabios-user-iso      QEMU's user network (a DHCP server is there):
@@ -21,9 +21,18 @@
 #                         a good one: each bad line named and skipped, the
 #                         good lines applied, the corrupt ISO refused with
 #                         its reason, the good one served
-#   ovmf-user-esp         the partition typed EFI system partition
-#                         (PARTTYPE=esp) instead of basic data: UEFI boots
-#                         it all the same
+#   release-8g-seabios    make release's image on an 8 GiB disk: the first
+#                         boot grows the data partition to fill it (table,
+#                         FAT32, its files kept; fsck.fat and sfdisk judge)
+#   release-8g-ovmf       an ISO and a key copied onto it with mtools: the
+#                         next boot (UEFI) serves them, and grows nothing
+#   extra-stick           a second USB stick with an ISO plugged in while
+#                         serving (QEMU's monitor): the ISO is verified and
+#                         served without a restart; pulled: no longer offered
+#   grow-cut-mkfs/-copy   QEMU killed in the middle of the growth (before the
+#                         new FAT is made / before the files are put back):
+#                         the next boot, on the other firmware, finishes it
+#                         and every file is there
 #   vmware-vmdk           the image converted to vmdk (image/vmformat.sh) on
 #                         VMware's PVSCSI controller with a vmxnet3 NIC
 #   ovmf-sb-user          OVMF's Secure Boot build with Microsoft's keys
@@ -66,6 +75,58 @@ image() {
 		sh image/mkimage.sh "$@" "$WORK" "$TMPD/$n.img" 2>"$TMPD/$n.mkimage" ||
 		{ not_ok "$n: the image is made"; sed 's/^/# /' "$TMPD/$n.mkimage"; return 1; }
 }
+
+# stick_off IMAGE LABEL: the byte offset of the partition named LABEL.
+stick_off() {
+	s=$(sfdisk -d "$1" | sed -n "s/.*start= *\([0-9]*\),.*name=\"$2\".*/\1/p")
+	echo $((${s:-0} * 512))
+}
+# fat_of IMAGE LABEL: mtools' name of that partition's FAT.
+fat_of() { echo "$1@@$(stick_off "$1" "$2")"; }
+# fills IMAGE [cut]: partition 1 (PXESTICK) ends on the last MiB boundary
+# before the backup GPT, its FAT32 fills it (within a cluster), fsck.fat
+# finds both FATs clean and sfdisk finds the table right.
+fills() {
+	sz=$(stat -c %s "$1")
+	end=$(sfdisk --json "$1" | python3 -c 'import json,sys
+p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="PXESTICK"][0]
+print(p["start"]+p["size"])')
+	[ "$end" -eq $((sz / 512 - 2048)) ] || { echo "# PXESTICK ends at $end"; return 1; }
+	sfdisk --verify "$1" >/dev/null 2>&1 || { sfdisk --verify "$1" | sed 's/^/# /'; return 1; }
+	off=$(stick_off "$1" PXESTICK)
+	fs=$(od -An -tu4 -j$((off + 32)) -N4 "$1" | tr -d ' ')
+	start=$((off / 512))
+	[ $((end - start - fs)) -lt 64 ] || { echo "# the FAT has $fs sectors of $((end - start))"; return 1; }
+	dd if="$1" of="$1.part" bs=1M skip=$((off / 1048576)) status=none &&
+		fsck.fat -n "$1.part" >/dev/null || { fsck.fat -n "$1.part" | sed 's/^/# /'; rm -f "$1.part"; return 1; }
+	dd if="$1" of="$1.part" bs=1M skip=1 count=64 status=none || return 1
+	# After a cut while the boot partition was mounted read-write (the
+	# copy), the kernel's "not properly unmounted" flag stays set (byte 65,
+	# bit 0, and the backup boot sector differs there): with cut, that flag
+	# is taken off before fsck.fat judges the rest -- no lost or crossed
+	# clusters, no broken directory.
+	if [ "${2:-}" = cut ]; then
+		for o in 65 $((6 * 512 + 65)); do
+			printf '\000' | dd of="$1.part" bs=1 seek="$o" conv=notrunc status=none
+		done
+	fi
+	fsck.fat -n "$1.part" >/dev/null || { echo "# PXEBOOT:"; fsck.fat -n "$1.part" | sed 's/^/# /'; rm -f "$1.part"; return 1; }
+	rm -f "$1.part"
+}
+# cmdline_set IMAGE SED: edit the kernel command line of both loaders on
+# the boot partition (as a technician would, from another computer).
+cmdline_set() {
+	b=$(fat_of "$1" PXEBOOT)
+	for f in EFI/debian/grub.cfg boot/syslinux/syslinux.cfg; do
+		mtype -i "$b" "::/$f" | sed "$2" >"$TMPD/cfg" && mcopy -o -i "$b" "$TMPD/cfg" "::/$f" || return 1
+	done
+}
+kill_vm() {
+	qpid=$(cat "$VM_PIDFILE" 2>/dev/null)
+	[ -z "$qpid" ] || kill -9 "$qpid"
+	vm_stop
+}
+export MTOOLS_SKIP_CHECK=1
 
 TIMES=
 # boot NAME FIRMWARE NET IMAGE: power on, wait for serving (one check).
@@ -177,17 +238,18 @@ EOF
 	qpid=$(cat "$VM_PIDFILE" 2>/dev/null)
 	[ -z "$qpid" ] || kill -9 "$qpid"
 	vm_stop
-	dd if="$TMPD/$n.img" of="$TMPD/$n.part" bs=1M skip=1 status=none
+	d=$(fat_of "$TMPD/$n.img" PXESTICK)
+	dd if="$TMPD/$n.img" of="$TMPD/$n.part" bs=1M skip=$(($(stick_off "$TMPD/$n.img" PXESTICK) / 1048576)) status=none
 	check "$n: power cut while serving: fsck.fat finds the FAT clean" fsck.fat -n "$TMPD/$n.part"
 	check "$n: power cut: the stick's state folder has the TLS certificate" sh -c \
-		'mtype -i "$0@@1M" ::/state/tls-cert.pem | grep -q "BEGIN CERTIFICATE"' "$TMPD/$n.img"
+		'mtype -i "$0" ::/state/tls-cert.pem | grep -q "BEGIN CERTIFICATE"' "$d"
 	check "$n: power cut: the stick's pxestick.log has the request of 8 s before" sh -c \
-		'mtype -i "$0@@1M" ::/state/pxestick.log | grep -q "GET /files/?before-the-cut-$1\" 200"' "$TMPD/$n.img" "$$"
+		'mtype -i "$0" ::/state/pxestick.log | grep -q "GET /files/?before-the-cut-$1\" 200"' "$d" "$$"
 	check "$n: power cut: the stick's boot.log is there too" sh -c \
-		'mtype -i "$0@@1M" ::/state/boot.log | grep -q "ready: clients can netboot"' "$TMPD/$n.img"
+		'mtype -i "$0" ::/state/boot.log | grep -q "ready: clients can netboot"' "$d"
 	leased=$(cut -d' ' -f1 "$TMPD/lease" 2>/dev/null)
 	check "$n: power cut: the stick's state folder has the client's lease ($leased)" sh -c \
-		'[ -n "$1" ] && mtype -i "$0@@1M" ::/state/dhcp-leases | grep -qF "$1"' "$TMPD/$n.img" "$leased"
+		'[ -n "$1" ] && mtype -i "$0" ::/state/dhcp-leases | grep -qF "$1"' "$d" "$leased"
 
 	n2=seabios-isolated-again
 	if boot "$n2" seabios isolated "$TMPD/$n.img"; then
@@ -252,16 +314,132 @@ vm_stop
 
 IMG_CMDLINE=
 
-# ---- 5. OVMF, the partition typed EFI system partition ------------------------
-n=ovmf-user-esp
-IMG_PARTTYPE=esp
-if image "$n" --keys "$KEYS" && boot "$n" ovmf user "$TMPD/$n.img"; then
-	vm_shows "$n: console shows the stick mounted" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
-	vm_shows "$n: console says UEFI, Secure Boot off" '^firmware: +UEFI, Secure Boot off'
+# ---- 5. The release image on an 8 GiB stick: the first boot grows it ----------
+
+n=release-8g-seabios
+rel=$TMPD/release
+if ! BUILD=$BUILD PXESTICK_BIN=$PXESTICK sh mk/release.sh "$rel" "$TMPD/release-work" 2>"$TMPD/$n.release"; then
+	not_ok "$n: make release's image is made"
+	sed 's/^/# /' "$TMPD/$n.release"
+elif ! zstd -q -d "$rel"/pxestick-*.img.zst -o "$TMPD/$n.img" || ! truncate -s 8G "$TMPD/$n.img"; then
+	not_ok "$n: the release image on an 8 GiB disk"
+elif VM_SNAPSHOT=off && boot "$n" seabios user "$TMPD/$n.img"; then
+	vm_shows "$n: console says the data partition grows to fill the stick" \
+		'^stick: +/dev/sd[a-z]1 is 36 MiB on a 8192 MiB stick: growing it to fill the stick'
+	vm_shows "$n: console says it grew, and how long it took" '^ +grown to 8126 MiB in [0-9]+ s, its files kept'
+	vm_shows "$n: ... then mounts it" '^stick: +/dev/sd[a-z]1 \(label PXESTICK\), mounted read-only'
+	vm_console | grep -E 'grown to' | sed 's/^/# /'
+	calm "$n"
+	vm_stop
+	check "$n: the partition and its FAT32 fill the stick; both FATs clean" fills "$TMPD/$n.img"
+	d=$(fat_of "$TMPD/$n.img" PXESTICK)
+	check "$n: README.txt and pxestick.conf are kept" sh -c \
+		'mtype -i "$0" ::/README.txt | cmp -s - image/stick/README.txt && mtype -i "$0" ::/pxestick.conf | grep -q "^#dhcp = auto"' "$d"
+	check "$n: nothing left on the boot partition" sh -c \
+		'! mdir -b -i "$0" ::/ | grep -q pxestick-grow' "$(fat_of "$TMPD/$n.img" PXEBOOT)"
+	# The technician copies an ISO and a key onto the stick, from a
+	# desktop (here mtools: no kernel driver, no mount).
+	mcopy -i "$d" "$ISO" ::/isos/archiso.iso && mcopy -i "$d" "$KEYS" ::/authorized_keys
+	n2=release-8g-ovmf
+	if boot "$n2" ovmf user "$TMPD/$n.img"; then
+		check "$n2: no second growth" sh -c '! tr -d "\r" <"$0" | grep -q "growing it"' "$VM_LOG"
+		vm_shows "$n2: console says UEFI" '^firmware: +UEFI'
+		vm_shows "$n2: the ISO copied on is verified" 'ISO isos/archiso\.iso: verified'
+		vm_shows "$n2: the key copied on is read" '^keys: +1 key\(s\) in authorized_keys'
+		calm "$n2"
+		check "$n2: HTTP /script.cfg carries the key" sh -c \
+			'curl -sS --max-time 10 "http://127.0.0.1:$0/script.cfg" | grep -qF "$(cut -d" " -f2 "$1")"' \
+			"$VM_HTTP_PORT" "$KEYS"
+	fi
+fi
+vm_stop
+VM_SNAPSHOT=on
+
+# ---- 5b. The power cut in the middle of the growth --------------------------
+# pxestick.growstop=STEP stops the growth before STEP; QEMU is killed
+# there, the stop taken off the command line, and the next boot (on the
+# other firmware) must finish it with every file kept.
+echo "a file the technician put on the stick before the first boot" >"$TMPD/note.txt"
+for step in mkfs copy; do
+	n=grow-cut-$step
+	IMG_CMDLINE=pxestick.growstop=$step
+	if ! image "$n" --keys "$KEYS" --add "$TMPD/note.txt" || ! truncate -s 8G "$TMPD/$n.img"; then
+		continue
+	fi
+	VM_SNAPSHOT=off
+	if ! vm_start "$n" seabios user "$TMPD/$n.img"; then
+		not_ok "$n: QEMU starts"
+		continue
+	fi
+	if vm_wait 'cut the power now|pxestick: serving'; then
+		vm_shows "$n: the growth stops before $step" "stick: stopped before $step"
+	else
+		not_ok "$n: the growth stops before $step within $VM_TIMEOUT s"
+		vm_console | tail -n 20 | sed 's/^/# /'
+	fi
+	kill_vm
+	b=$(fat_of "$TMPD/$n.img" PXEBOOT)
+	check "$n: after the cut the boot partition holds the files and the mark" sh -c \
+		'mtype -i "$0" ::/pxestick-grow/authorized_keys >/dev/null && mtype -i "$0" ::/pxestick-grow.todo >/dev/null' "$b"
+	cmdline_set "$TMPD/$n.img" 's/ pxestick\.growstop=[a-z]*//'
+	n2=$n-resumed
+	if boot "$n2" ovmf user "$TMPD/$n.img"; then
+		vm_shows "$n2: console says a power cut interrupted the growth" 'a power cut interrupted the growth of /dev/sd[a-z]1: finishing it'
+		vm_shows "$n2: console says it grew" '^ +grown to 8126 MiB in [0-9]+ s, its files kept'
+		vm_shows "$n2: the key is read" '^keys: +1 key\(s\) in authorized_keys'
+		calm "$n2"
+		vm_stop
+		check "$n2: the partition and its FAT32 fill the stick; both FATs clean (PXEBOOT but for its dirty flag)" fills "$TMPD/$n.img" cut
+		d=$(fat_of "$TMPD/$n.img" PXESTICK)
+		check "$n2: every file is there, the same bytes" sh -c \
+			'mtype -i "$0" ::/note.txt | cmp -s - "$1" && mtype -i "$0" ::/authorized_keys | cmp -s - "$2" &&
+			 mtype -i "$0" ::/README.txt | cmp -s - image/stick/README.txt && mdir -i "$0" ::/isos >/dev/null' "$d" "$TMPD/note.txt" "$KEYS"
+		check "$n2: the copy and the mark are gone from the boot partition" sh -c \
+			'! mdir -b -i "$0" ::/ | grep -q pxestick-grow' "$(fat_of "$TMPD/$n.img" PXEBOOT)"
+	fi
+	vm_stop
+done
+IMG_CMDLINE=
+VM_SNAPSHOT=on
+
+# ---- 5c. Another stick with an ISO, plugged in while serving, then pulled ----
+n=extra-stick
+ex=$TMPD/extra.img
+# A stick as a desktop formats it: an MBR, one FAT32 partition at 1 MiB.
+truncate -s 80M "$ex" &&
+	printf 'label: dos\nstart=2048, type=c\n' | sfdisk --quiet "$ex" &&
+	mformat -i "$ex@@1M" -F -v OTHER :: && mmd -i "$ex@@1M" ::/isos &&
+	mcopy -i "$ex@@1M" "$ISO" ::/isos/archiso.iso
+if image "$n" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.img"; then
+	vm_shows "$n: serving without an ISO at first" 'pxestick: serving .*ISOs: none'
+	vm_monitor "drive_add 0 if=none,id=extra,format=raw,readonly=on,file=$ex" >/dev/null
+	vm_monitor "device_add usb-storage,bus=xhci.0,drive=extra,id=extradev,removable=on" >/dev/null
+	if vm_wait 'ISO /mnt/extra/sd[a-z]1/isos/archiso\.iso: verified'; then
+		ok "$n: the ISO on the stick plugged in is verified and served, $VM_SECONDS s after power-on"
+		vm_shows "$n: console names the other stick and its ISO" \
+			'another stick, /dev/sd[a-z]1: 1 ISO\(s\) added'
+		check "$n: HTTP /boot.ipxe now boots it" sh -c \
+			'curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe?memsize=4096" | grep -q "kernel http://10.0.2.15/iso/archiso/"' \
+			"$VM_HTTP_PORT"
+	else
+		not_ok "$n: the ISO on the stick plugged in is verified and served"
+		vm_console | tail -n 20 | sed 's/^/# /'
+	fi
+	vm_monitor "device_del extradev" >/dev/null
+	if vm_wait 'another stick, /dev/sd[a-z]1: removed'; then
+		ok "$n: console says the stick was pulled and its ISOs are no longer served"
+		sleep 2
+		check "$n: HTTP /boot.ipxe no longer offers it" sh -c \
+			'! curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe?memsize=4096" | grep -q "/iso/archiso/"' \
+			"$VM_HTTP_PORT"
+	else
+		not_ok "$n: console says the stick was pulled"
+	fi
+	check "$n: pxestick was never restarted (SIGHUP only)" sh -c \
+		'[ "$(tr -d "\r" <"$0" | grep -c "pxestick: serving")" -eq 1 ]' "$VM_LOG"
 	calm "$n"
 fi
 vm_stop
-IMG_PARTTYPE=data
 
 # ---- 6. OVMF, Secure Boot enforced, Microsoft's keys --------------------------
 n=ovmf-sb-user
