@@ -241,6 +241,15 @@ mib_of() {
 	case $g_s in '' | *[!0-9]*) echo "?" ;; *) echo $((g_s / 2048)) ;; esac
 }
 
+# fat32_serial DEV: its FAT32's volume serial (8 hex digits), or "none".
+fat32_serial() {
+	if [ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]; then
+		od -An -tx4 -j67 -N4 "$1" | tr -d ' '
+	else
+		echo none
+	fi
+}
+
 # fat32_sectors DEV: the size its FAT32 says it has (0 when no FAT32).
 fat32_sectors() {
 	if [ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]; then
@@ -269,11 +278,13 @@ grow_needed() {
 	case $g_fs in '' | *[!0-9]*) return 1 ;; esac
 	[ "$g_fs" -gt 0 ] || return 1
 	part_gap "$1" "$2" || return 1
-	[ "$g_gap" -gt 4096 ] || [ $((g_size - g_fs)) -gt 2048 ]
+	# (A FAT32 ends at 2^32 - 1 sectors: a larger partition is full then.)
+	[ "$g_gap" -gt 4096 ] || { [ "$g_fs" -lt 4294967295 ] && [ $((g_size - g_fs)) -gt 2048 ]; }
 }
 
-# grow_pause STEP: a test stops here (pxestick.growstop=STEP) and is killed,
-# as a power cut would.
+# grow_pause STEP: a test stops here (pxestick.growstop=STEP: table, mkfs,
+# inmkfs -- the old filesystem cleared, the new one not yet written -- or
+# copy) and is killed, as a power cut would.
 grow_pause() {
 	[ "$(cmdline_get growstop "")" = "$1" ] || return 0
 	sync
@@ -289,19 +300,50 @@ stick_grow() {
 	g_boot=$(findfs "LABEL=$BOOT_LABEL" 2>/dev/null) || return 0
 	[ "$(disk_of "$g_boot")" = "$g_disk" ] || return 0  # an older one-partition stick
 	mkdir -p "$BOOTMNT"
-	mount -t vfat -o rw,noatime,quiet "$g_boot" "$BOOTMNT" 2>>"$RUN/boot.log" || return 0
+	# Read-only unless there is work: a read-write mount writes the boot
+	# sector (the kernel's dirty flag), and that sector boots the stick.
+	mount -t vfat -o ro,noatime "$g_boot" "$BOOTMNT" 2>>"$RUN/boot.log" || return 0
 	if [ -f "$BOOTMNT/$GROW_MARK" ]; then
-		field stick "a power cut interrupted the growth of $1: finishing it"
-		grow_finish "$g_disk" "$1"
-	else
-		if [ -d "$BOOTMNT/$GROW_DIR" ]; then
-			rm -rf "${BOOTMNT:?}/$GROW_DIR"
-			sync
+		if boot_rw; then
+			field stick "a power cut interrupted the growth of $1: finishing it"
+			grow_finish "$g_disk" "$1"
 		fi
-		! grow_needed "$g_disk" "$1" || grow_start "$g_disk" "$1"
+	elif [ -d "$BOOTMNT/$GROW_DIR" ]; then
+		! boot_rw || { rm -rf "${BOOTMNT:?}/$GROW_DIR"; sync; }
+	elif grow_needed "$g_disk" "$1"; then
+		! boot_rw || grow_start "$g_disk" "$1"
 	fi
 	umount "$BOOTMNT" 2>/dev/null
 	return 0
+}
+
+# boot_rw: the boot partition, read-write (quiet: cp -p's chmod and chown
+# are no errors on FAT).
+boot_rw() {
+	mount -o remount,rw,quiet "$BOOTMNT" 2>>"$RUN/boot.log" && return 0
+	say "          the boot partition cannot be written: $(tail -n 1 "$RUN/boot.log")"
+	return 1
+}
+
+# grow_pending_dev: when no partition labelled $LABEL is found, a growth
+# cut inside `stick mkfs` may have left it without a filesystem: the mark
+# on the boot partition then names the stick, and its data partition is
+# partition 1 of the same disk.  Prints that partition.
+grow_pending_dev() {
+	g_boot=$(findfs "LABEL=$BOOT_LABEL" 2>/dev/null) || return 1
+	mkdir -p "$BOOTMNT"
+	mount -t vfat -o ro,noatime "$g_boot" "$BOOTMNT" 2>/dev/null || return 1
+	g_marked=no
+	[ ! -f "$BOOTMNT/$GROW_MARK" ] || g_marked=yes
+	umount "$BOOTMNT"
+	[ "$g_marked" = yes ] || return 1
+	g_disk=$(disk_of "$g_boot") || return 1
+	for g_p in "$ROOT/sys/class/block/${g_disk##*/}/${g_disk##*/}"*; do
+		[ "$(cat "$g_p/partition" 2>/dev/null)" = 1 ] || continue
+		printf '/dev/%s\n' "${g_p##*/}"
+		return 0
+	done
+	return 1
 }
 
 # grow_start DISK DEV: step 1 (the copy), then the rest.
@@ -329,13 +371,28 @@ grow_start() {
 		rm -rf "${BOOTMNT:?}/$GROW_DIR"
 		return 0
 	fi
-	echo "$g_t0" >"$BOOTMNT/$GROW_MARK" && sync
+	# The mark: when, the serial of the FAT the files came from, and the
+	# serial the new one will have -- a redo touches no other filesystem.
+	g_new=$(printf '%08x' $(((g_t0 * 2654435761 + $$) & 0xffffffff)))
+	printf '%s\nold %s\nnew %s\n' "$g_t0" "$(fat32_serial "$2")" "$g_new" >"$BOOTMNT/$GROW_MARK" && sync
 	grow_finish "$1" "$2"
 }
 
 # grow_finish DISK DEV: steps 2-4, from the copy on the boot partition.
 grow_finish() {
 	g_t0=$(head -n 1 "$BOOTMNT/$GROW_MARK" 2>/dev/null)
+	g_old=$(sed -n 's/^old //p' "$BOOTMNT/$GROW_MARK")
+	g_new=$(sed -n 's/^new //p' "$BOOTMNT/$GROW_MARK")
+	g_now=$(fat32_serial "$2")
+	# Between a cut and this boot the partition may have been formatted
+	# and filled on a desktop: only the old FAT, the new one, or none at
+	# all (a cut inside mkfs) may be remade.
+	if [ "$g_now" != none ] && [ "$g_now" != "$g_old" ] && [ "$g_now" != "$g_new" ]; then
+		say "          NOT FINISHED: $2 holds another filesystem (serial $g_now) since;"
+		say "          it is left as it is; the earlier files stay on the boot partition,"
+		say "          folder $GROW_DIR (delete $GROW_MARK there to forget them)"
+		return 0
+	fi
 	grow_pause table
 	if ! "$PXESTICK" stick grow "$1" >>"$RUN/boot.log" 2>&1; then
 		say "          NOT GROWN: $(tail -n 1 "$RUN/boot.log")"
@@ -357,7 +414,11 @@ grow_finish() {
 		return 0
 	fi
 	grow_pause mkfs
-	if ! "$PXESTICK" stick mkfs --label "$LABEL" "$2" >>"$RUN/boot.log" 2>&1; then
+	if [ "$(cmdline_get growstop "")" = inmkfs ]; then
+		PXESTICK_STICK_STOP_AFTER=1 "$PXESTICK" stick mkfs --label "$LABEL" "$2" >>"$RUN/boot.log" 2>&1
+		grow_pause inmkfs
+	fi
+	if ! "$PXESTICK" stick mkfs --label "$LABEL" ${g_new:+--serial "$g_new"} "$2" >>"$RUN/boot.log" 2>&1; then
 		say "          FAILED to make the new filesystem: $(tail -n 1 "$RUN/boot.log")"
 		say "          the files are kept on the boot partition; the next boot tries again"
 		return 0
@@ -424,6 +485,15 @@ fs_type() {
 	fi
 }
 
+# is_stick DEV: on USB, or removable media (the PC's own disks are left
+# alone: reading a dying one could hold the boot up for minutes).
+is_stick() {
+	g_sys=$(readlink -f "$ROOT/sys/class/block/${1##*/}" 2>/dev/null) || return 1
+	case $g_sys in */usb*) return 0 ;; esac
+	[ -f "$g_sys/partition" ] && g_sys=${g_sys%/*}
+	[ "$(cat "$g_sys/removable" 2>/dev/null)" = 1 ]
+}
+
 # has_parts DEV: a whole disk with partitions (taken through those).
 has_parts() {
 	ls -d "$ROOT/sys/class/block/${1##*/}/${1##*/}"* >/dev/null 2>&1
@@ -437,6 +507,7 @@ extra_add() {
 	has_parts "$1" && return 0
 	g_disk=$(disk_of "$1") || g_disk=$1      # a stick without partitions
 	[ "$g_disk" != "$(main_disk)" ] || return 0
+	is_stick "$1" || return 0
 	g_type=$(fs_type "$1")
 	[ -n "$g_type" ] || return 0
 	mkdir -p "$2"
@@ -469,8 +540,9 @@ iso = $2"
 # extra_remove DEV MNT: DEV's ISOs no longer served.
 extra_remove() {
 	grep -q " $2 " "$ROOT/proc/mounts" 2>/dev/null || return 0
-	grep -v "^iso = $2\(/isos\)\{0,1\}\$" "$RUN/pxestick.conf" >"$RUN/pxestick.conf.tmp" &&
-		mv "$RUN/pxestick.conf.tmp" "$RUN/pxestick.conf"
+	# (grep -v exits 1 when no line is left: that is no error here.)
+	{ grep -v "^iso = $2\(/isos\)\{0,1\}\$" "$RUN/pxestick.conf" || [ $? -eq 1 ]; } \
+		>"$RUN/pxestick.conf.tmp" && mv "$RUN/pxestick.conf.tmp" "$RUN/pxestick.conf"
 	umount -l "$2" 2>/dev/null
 	rmdir "$2" 2>/dev/null
 	say "another stick, $1: removed; its ISOs are no longer served"

@@ -914,6 +914,11 @@ run(struct serve *s, const struct passwd *pw)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	/* Blocked now, not when the loop starts: building the tree can take
+	 * seconds (a new ISO is hashed), and a SIGHUP meanwhile (the appliance
+	 * adds a stick's ISOs) would end the process.  The loop's signalfd
+	 * takes what arrived. */
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* The state dir first: the tree keeps its ISO verdicts there. */
 	if (state_dir_prepare(&s->cfg, pw) != 0)

@@ -69,7 +69,8 @@ static const char stick_usage[] =
     "2 usage or I/O error.  mkfs: 0 made, 1 refused (mounted or in use, too\n"
     "small for FAT32), 2 usage or I/O error.\n"
     "PXESTICK_STICK_STOP_AFTER=N (for tests): exit with status 3 right after the\n"
-    "Nth write and its fsync, as a power cut would.\n";
+    "Nth write and its fsync, as a power cut would (mkfs: N=1, after the old\n"
+    "filesystem is cleared).\n";
 
 static int
 usage_error(const char *msg)
@@ -503,6 +504,13 @@ mkfs_write(int fd, const struct fat32_layout *l)
 	}
 	if (zero_sectors(fd, 0, fat32_data_start(l)) != 0 || fsync(fd) != 0)
 		return -1;
+	/* The test hook: a cut right here leaves a partition with no
+	 * filesystem at all -- no label either (appliance/lib.sh copes). */
+	if (stop_after() == 1) {
+		fprintf(stderr, "pxestick stick: stopped after clearing the old filesystem "
+		    "(PXESTICK_STICK_STOP_AFTER)\n");
+		exit(EXIT_STOPPED);
+	}
 	fat32_fat_sector(sec);
 	if (put_sector(fd, fat32_fat_start(l, 0), sec) != 0 ||
 	    put_sector(fd, fat32_fat_start(l, 1), sec) != 0)

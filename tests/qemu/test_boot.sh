@@ -29,8 +29,9 @@
 #   extra-stick           a second USB stick with an ISO plugged in while
 #                         serving (QEMU's monitor): the ISO is verified and
 #                         served without a restart; pulled: no longer offered
-#   grow-cut-mkfs/-copy   QEMU killed in the middle of the growth (before the
-#                         new FAT is made / before the files are put back):
+#   grow-cut-inmkfs/-copy QEMU killed in the middle of the growth (inside
+#                         stick mkfs: no filesystem, no label / before the
+#                         files are put back):
 #                         the next boot, on the other firmware, finishes it
 #                         and every file is there
 #   vmware-vmdk           the image converted to vmdk (image/vmformat.sh) on
@@ -336,13 +337,14 @@ elif VM_SNAPSHOT=off && boot "$n" seabios user "$TMPD/$n.img"; then
 	check "$n: README.txt and pxestick.conf are kept" sh -c \
 		'mtype -i "$0" ::/README.txt | cmp -s - image/stick/README.txt && mtype -i "$0" ::/pxestick.conf | grep -q "^#dhcp = auto"' "$d"
 	check "$n: nothing left on the boot partition" sh -c \
-		'! mdir -b -i "$0" ::/ | grep -q pxestick-grow' "$(fat_of "$TMPD/$n.img" PXEBOOT)"
+		'mdir -b -i "$0" ::/ >"$1" && ! grep -q pxestick-grow "$1"' "$(fat_of "$TMPD/$n.img" PXEBOOT)" "$TMPD/$n.dir"
 	# The technician copies an ISO and a key onto the stick, from a
 	# desktop (here mtools: no kernel driver, no mount).
 	mcopy -i "$d" "$ISO" ::/isos/archiso.iso && mcopy -i "$d" "$KEYS" ::/authorized_keys
 	n2=release-8g-ovmf
+	dd if="$TMPD/$n.img" of="$TMPD/$n.bootsector" bs=512 skip=2048 count=1 status=none
 	if boot "$n2" ovmf user "$TMPD/$n.img"; then
-		check "$n2: no second growth" sh -c '! tr -d "\r" <"$0" | grep -q "growing it"' "$VM_LOG"
+		check "$n2: no second growth" sh -c '[ -s "$0" ] && ! tr -d "\r" <"$0" | grep -q "growing it"' "$VM_LOG"
 		vm_shows "$n2: console says UEFI" '^firmware: +UEFI'
 		vm_shows "$n2: the ISO copied on is verified" 'ISO isos/archiso\.iso: verified'
 		vm_shows "$n2: the key copied on is read" '^keys: +1 key\(s\) in authorized_keys'
@@ -350,6 +352,9 @@ elif VM_SNAPSHOT=off && boot "$n" seabios user "$TMPD/$n.img"; then
 		check "$n2: HTTP /script.cfg carries the key" sh -c \
 			'curl -sS --max-time 10 "http://127.0.0.1:$0/script.cfg" | grep -qF "$(cut -d" " -f2 "$1")"' \
 			"$VM_HTTP_PORT" "$KEYS"
+		vm_stop
+		check "$n2: a boot with nothing to grow never wrote the boot partition's boot sector" sh -c \
+			'dd if="$0" bs=512 skip=2048 count=1 status=none | cmp -s - "$1"' "$TMPD/$n.img" "$TMPD/$n.bootsector"
 	fi
 fi
 vm_stop
@@ -358,9 +363,12 @@ VM_SNAPSHOT=on
 # ---- 5b. The power cut in the middle of the growth --------------------------
 # pxestick.growstop=STEP stops the growth before STEP; QEMU is killed
 # there, the stop taken off the command line, and the next boot (on the
-# other firmware) must finish it with every file kept.
+# other firmware) must finish it with every file kept.  inmkfs: inside
+# `stick mkfs`, the old filesystem cleared and no new one yet -- the data
+# partition has no label then, and the next boot finds it through the
+# mark on the boot partition.
 echo "a file the technician put on the stick before the first boot" >"$TMPD/note.txt"
-for step in mkfs copy; do
+for step in inmkfs copy; do
 	n=grow-cut-$step
 	IMG_CMDLINE=pxestick.growstop=$step
 	if ! image "$n" --keys "$KEYS" --add "$TMPD/note.txt" || ! truncate -s 8G "$TMPD/$n.img"; then
@@ -381,7 +389,12 @@ for step in mkfs copy; do
 	b=$(fat_of "$TMPD/$n.img" PXEBOOT)
 	check "$n: after the cut the boot partition holds the files and the mark" sh -c \
 		'mtype -i "$0" ::/pxestick-grow/authorized_keys >/dev/null && mtype -i "$0" ::/pxestick-grow.todo >/dev/null' "$b"
-	cmdline_set "$TMPD/$n.img" 's/ pxestick\.growstop=[a-z]*//'
+	if [ "$step" = inmkfs ]; then
+		check "$n: after the cut the data partition has no filesystem (no label to find it by)" sh -c \
+			'! minfo -i "$0" :: >/dev/null 2>&1' "$(fat_of "$TMPD/$n.img" PXESTICK)"
+	fi
+	# (stickwait=5: that boot looks for the label in vain first.)
+	cmdline_set "$TMPD/$n.img" 's/ pxestick\.growstop=[a-z]*/ pxestick.stickwait=5/'
 	n2=$n-resumed
 	if boot "$n2" ovmf user "$TMPD/$n.img"; then
 		vm_shows "$n2: console says a power cut interrupted the growth" 'a power cut interrupted the growth of /dev/sd[a-z]1: finishing it'
@@ -395,7 +408,7 @@ for step in mkfs copy; do
 			'mtype -i "$0" ::/note.txt | cmp -s - "$1" && mtype -i "$0" ::/authorized_keys | cmp -s - "$2" &&
 			 mtype -i "$0" ::/README.txt | cmp -s - image/stick/README.txt && mdir -i "$0" ::/isos >/dev/null' "$d" "$TMPD/note.txt" "$KEYS"
 		check "$n2: the copy and the mark are gone from the boot partition" sh -c \
-			'! mdir -b -i "$0" ::/ | grep -q pxestick-grow' "$(fat_of "$TMPD/$n.img" PXEBOOT)"
+			'mdir -b -i "$0" ::/ >"$1" && ! grep -q pxestick-grow "$1"' "$(fat_of "$TMPD/$n.img" PXEBOOT)" "$TMPD/$n.dir"
 	fi
 	vm_stop
 done
@@ -430,8 +443,9 @@ if image "$n" --keys "$KEYS" && boot "$n" seabios user "$TMPD/$n.img"; then
 		ok "$n: console says the stick was pulled and its ISOs are no longer served"
 		sleep 2
 		check "$n: HTTP /boot.ipxe no longer offers it" sh -c \
-			'! curl -sS --max-time 10 "http://127.0.0.1:$0/boot.ipxe?memsize=4096" | grep -q "/iso/archiso/"' \
-			"$VM_HTTP_PORT"
+			'curl -sS --max-time 10 -o "$1" "http://127.0.0.1:$0/boot.ipxe?memsize=4096" &&
+			 grep -q "^#!ipxe" "$1" && ! grep -q "/iso/archiso/" "$1"' \
+			"$VM_HTTP_PORT" "$TMPD/$n.ipxe"
 	else
 		not_ok "$n: console says the stick was pulled"
 	fi
