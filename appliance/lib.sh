@@ -241,9 +241,14 @@ mib_of() {
 	case $g_s in '' | *[!0-9]*) echo "?" ;; *) echo $((g_s / 2048)) ;; esac
 }
 
+# is_fat32 DEV: its boot sector names FAT32 (the type at byte 82).
+is_fat32() {
+	[ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]
+}
+
 # fat32_serial DEV: its FAT32's volume serial (8 hex digits), or "none".
 fat32_serial() {
-	if [ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]; then
+	if is_fat32 "$1"; then
 		od -An -tx4 -j67 -N4 "$1" | tr -d ' '
 	else
 		echo none
@@ -252,7 +257,7 @@ fat32_serial() {
 
 # fat32_sectors DEV: the size its FAT32 says it has (0 when no FAT32).
 fat32_sectors() {
-	if [ "$(dd if="$1" bs=1 skip=82 count=5 2>/dev/null)" = FAT32 ]; then
+	if is_fat32 "$1"; then
 		od -An -tu4 -j32 -N4 "$1" | tr -d ' '
 	else
 		echo 0

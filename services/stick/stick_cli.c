@@ -11,7 +11,6 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -436,32 +435,6 @@ out:
 
 #define ZERO_CHUNK (1u << 20)
 
-/* The partition's first LBA, for the boot sector (0 for a file). */
-static uint64_t
-partition_start(const struct stat *st)
-{
-	char path[96], buf[32];
-	uint64_t start = 0;
-	int fd;
-	ssize_t n;
-
-	if (!S_ISBLK(st->st_mode))
-		return 0;
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/start", major(st->st_rdev),
-	    minor(st->st_rdev));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		if (parse_u64(buf, 0, UINT64_MAX, &start) != 0)
-			start = 0;
-	}
-	return start;
-}
-
 /* Zeros over sectors [first, first + count). */
 static int
 zero_sectors(int fd, uint64_t first, uint64_t count)
@@ -579,7 +552,7 @@ cmd_mkfs(int argc, char **argv)
 	}
 	if (disk_sectors(fd, name, &is_blk, &sectors) != 0)
 		goto out;
-	if (fat32_layout(sectors, partition_start(&st), serial, label, &l, &why) != 0) {
+	if (fat32_layout(sectors, S_ISBLK(st.st_mode) ? stick_partition_start(st.st_rdev) : 0, serial, label, &l, &why) != 0) {
 		fprintf(stderr, "pxestick stick: %s: %s\n", name, why);
 		rc = EXIT_REFUSED;
 		goto out;

@@ -174,6 +174,19 @@ swap_on(const dev_t *devs, size_t n)
 	return 0;
 }
 
+uint64_t
+stick_partition_start(dev_t rdev)
+{
+	char path[96], buf[32];
+	uint64_t start;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/start", major(rdev), minor(rdev));
+	if (slurp(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_u64(buf, 0, UINT64_MAX, &start) == 0 ? start : 0;
+}
+
 int
 stick_device_check(const char *path, dev_t rdev, char *why, size_t whylen)
 {

@@ -12,6 +12,7 @@
 #define PXESTICK_STICK_STICK_DEVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define STICK_MAX_DEVS 64   /* the disk and its partitions considered */
@@ -31,5 +32,9 @@ int stick_mount_on(const char *mountinfo, size_t len, const dev_t *devs, size_t 
  * is on it), swap, held by device-mapper/RAID.
  */
 int stick_device_check(const char *path, dev_t rdev, char *why, size_t whylen);
+
+/* A partition's first LBA, from sysfs (for a FAT's "hidden sectors"):
+ * 0 when rdev is no partition or sysfs does not say. */
+uint64_t stick_partition_start(dev_t rdev);
 
 #endif

@@ -600,8 +600,8 @@ grown_image() {
 		not_ok "netboot: the generic image's first boot grew it"
 		tail -n 20 "$TMPD/grow.log" | sed 's/^/# /'; summary; exit 1
 	fi
-	s=$(sfdisk -d "$img" | sed -n 's/.*start= *\([0-9]*\),.*name="PXESTICK".*/\1/p')
-	d="$img@@$((s * 512))"
+	s=$(gpt_part "$img" PXESTICK)
+	d="$img@@$((${s%% *} * 512))"
 	# shellcheck disable=SC2086
 	set -- $isos
 	while [ $# -ge 2 ]; do

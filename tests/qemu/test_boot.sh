@@ -79,8 +79,8 @@ image() {
 
 # stick_off IMAGE LABEL: the byte offset of the partition named LABEL.
 stick_off() {
-	s=$(sfdisk -d "$1" | sed -n "s/.*start= *\([0-9]*\),.*name=\"$2\".*/\1/p")
-	echo $((${s:-0} * 512))
+	so=$(gpt_part "$1" "$2")
+	echo $((${so%% *} * 512))
 }
 # fat_of IMAGE LABEL: mtools' name of that partition's FAT.
 fat_of() { echo "$1@@$(stick_off "$1" "$2")"; }
@@ -89,24 +89,22 @@ fat_of() { echo "$1@@$(stick_off "$1" "$2")"; }
 # finds both FATs clean and sfdisk finds the table right.
 fills() {
 	sz=$(stat -c %s "$1")
-	end=$(sfdisk --json "$1" | python3 -c 'import json,sys
-p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="PXESTICK"][0]
-print(p["start"]+p["size"])')
+	set -- "$1" "${2:-}" $(gpt_part "$1" PXESTICK)
+	start=${3:-0} end=$((${3:-0} + ${4:-0}))
 	[ "$end" -eq $((sz / 512 - 2048)) ] || { echo "# PXESTICK ends at $end"; return 1; }
 	sfdisk --verify "$1" >/dev/null 2>&1 || { sfdisk --verify "$1" | sed 's/^/# /'; return 1; }
-	off=$(stick_off "$1" PXESTICK)
-	fs=$(od -An -tu4 -j$((off + 32)) -N4 "$1" | tr -d ' ')
-	start=$((off / 512))
+	fs=$(od -An -tu4 -j$((start * 512 + 32)) -N4 "$1" | tr -d ' ')
 	[ $((end - start - fs)) -lt 64 ] || { echo "# the FAT has $fs sectors of $((end - start))"; return 1; }
-	dd if="$1" of="$1.part" bs=1M skip=$((off / 1048576)) status=none &&
-		fsck.fat -n "$1.part" >/dev/null || { fsck.fat -n "$1.part" | sed 's/^/# /'; rm -f "$1.part"; return 1; }
-	dd if="$1" of="$1.part" bs=1M skip=1 count=64 status=none || return 1
+	# (part_out skips the 8 GiB image's holes: dd would read them all.)
+	part_out "$1" PXESTICK "$1.part" && fsck.fat -n "$1.part" >/dev/null ||
+		{ fsck.fat -n "$1.part" | sed 's/^/# /'; rm -f "$1.part"; return 1; }
+	part_out "$1" PXEBOOT "$1.part" || return 1
 	# After a cut while the boot partition was mounted read-write (the
 	# copy), the kernel's "not properly unmounted" flag stays set (byte 65,
 	# bit 0, and the backup boot sector differs there): with cut, that flag
 	# is taken off before fsck.fat judges the rest -- no lost or crossed
 	# clusters, no broken directory.
-	if [ "${2:-}" = cut ]; then
+	if [ "$2" = cut ]; then
 		for o in 65 $((6 * 512 + 65)); do
 			printf '\000' | dd of="$1.part" bs=1 seek="$o" conv=notrunc status=none
 		done
@@ -240,7 +238,7 @@ EOF
 	[ -z "$qpid" ] || kill -9 "$qpid"
 	vm_stop
 	d=$(fat_of "$TMPD/$n.img" PXESTICK)
-	dd if="$TMPD/$n.img" of="$TMPD/$n.part" bs=1M skip=$(($(stick_off "$TMPD/$n.img" PXESTICK) / 1048576)) status=none
+	part_out "$TMPD/$n.img" PXESTICK "$TMPD/$n.part"
 	check "$n: power cut while serving: fsck.fat finds the FAT clean" fsck.fat -n "$TMPD/$n.part"
 	check "$n: power cut: the stick's state folder has the TLS certificate" sh -c \
 		'mtype -i "$0" ::/state/tls-cert.pem | grep -q "BEGIN CERTIFICATE"' "$d"
